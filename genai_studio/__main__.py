@@ -1,0 +1,3 @@
+from genai_studio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Pure data and protocols shared by every layer: no Qt, no torch (stdlib + numpy only)."""

@@ -1,0 +1,25 @@
+"""Suite-wide setup: offscreen Qt, an isolated user home per session, and no network (pytest-socket)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="genai-studio-test-home-"))
+# Converted Real-ESRGAN weights are reproducible but take seconds to build: share them across sessions.
+os.environ.setdefault("GENAI_STUDIO_HOME", str(_SESSION_HOME))
+os.environ.setdefault("GENAI_STUDIO_MODEL_CACHE", str(Path(tempfile.gettempdir()) / "genai-studio-test-model-cache"))
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def studio_home(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty user home for tests that write settings, logs or imported models."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("GENAI_STUDIO_HOME", str(home))
+    return home
