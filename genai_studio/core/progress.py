@@ -39,6 +39,9 @@ class CancelToken:
         self._last_preview = 0.0
         self.fraction = 0.0
 
+    def set_listener(self, on_progress: ProgressCallback | None) -> None:
+        self._on_progress = on_progress
+
     def cancel(self) -> None:
         self._cancel.set()
 

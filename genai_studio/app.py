@@ -1,0 +1,61 @@
+"""Composition root: the one module that wires store, runtime, state and widgets together.
+
+Importing this module must not import torch (checked by tests): the window appears first and torch
+loads on the worker thread when the first job needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from genai_studio import __version__, paths
+from genai_studio.logs import setup_logging
+from genai_studio.runtime.controller import JobController
+from genai_studio.runtime.device_probe import describe_default_device
+from genai_studio.runtime.job_runner import JobRunner
+from genai_studio.runtime.model_store import ModelStore
+from genai_studio.ui.main_window import MainWindow
+from genai_studio.ui.theme import apply_dark_theme
+
+log = logging.getLogger(__name__)
+
+
+def ensure_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("GenAI Studio")
+    app.setOrganizationName("genai-studio")
+    app.setApplicationVersion(__version__)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir()))
+    apply_dark_theme(app)
+    return app
+
+
+def create_main_window(store: ModelStore | None = None) -> MainWindow:
+    """Build the whole app (without showing it); tests and benchmarks use this too."""
+    paths.ensure_dirs()
+    store = store or ModelStore()
+    controller = JobController(JobRunner(store))
+    window = MainWindow(controller, store, describe_default_device(), str(paths.log_dir()))
+    controller.setParent(window)
+    return window
+
+
+def run_app(files: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    log_path = setup_logging()
+    app = ensure_application()
+    window = create_main_window()
+    window.show()
+    log.info("GenAI Studio %s started in %.2f s (log: %s)", __version__, time.perf_counter() - started, log_path)
+    if files:
+        QTimer.singleShot(0, lambda: window.open_paths([str(Path(f)) for f in files]))
+    return app.exec()

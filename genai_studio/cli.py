@@ -1,0 +1,49 @@
+"""The `genai-studio` command: no arguments opens the GUI; subcommands run the same engines headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from genai_studio import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from genai_studio.commands import bench, models, upscale
+
+    parser = argparse.ArgumentParser(
+        prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
+    )
+    parser.add_argument("--version", action="version", version=f"genai-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("files", nargs="*", help="images or audio files to open")
+    gui.set_defaults(func=_gui)
+    upscale.register(sub)
+    models.register(sub)
+    bench.register(sub)
+    return parser
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from genai_studio.app import run_app
+
+    return run_app(list(getattr(args, "files", [])))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from genai_studio.logs import setup_logging
+
+    setup_logging()
+    if not argv:
+        return _gui(argparse.Namespace(files=[]))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        return _gui(argparse.Namespace(files=[]))
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

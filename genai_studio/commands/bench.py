@@ -1,0 +1,59 @@
+"""`genai-studio bench startup|upscale`: measured speed and memory as JSON (never asserted in tests)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ALL_UPSCALE_MODELS = ("realesrgan-x4plus", "realesrgan-x4plus-anime", "realesr-animevideov3-x2",
+                      "realesr-animevideov3-x3", "realesr-animevideov3-x4")
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("bench", help="measure speed and memory (JSON output)")
+    which = p.add_subparsers(dest="bench_name", metavar="BENCHMARK")
+
+    s = which.add_parser("startup", help="launch → window shown, against a bare Qt window")
+    s.add_argument("--repeats", type=int, default=5)
+    s.add_argument("-o", "--output", help="also write the JSON to this file")
+    s.set_defaults(func=cmd_startup)
+
+    u = which.add_parser("upscale", help="per-model megapixels/s and peak RSS vs bicubic; GUI gaps; 4096² memory")
+    u.add_argument("--models", nargs="+", default=list(ALL_UPSCALE_MODELS))
+    u.add_argument("--size", type=int, default=192, help="square input size in pixels (default 192)")
+    u.add_argument("--tile", type=int, default=192)
+    u.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    u.add_argument("--big-model", default="realesr-animevideov3-x4", help="model for the 4096x4096 output run")
+    u.add_argument("--skip-big", action="store_true", help="skip the 1024→4096 memory run")
+    u.add_argument("-o", "--output", help="also write the JSON to this file")
+    u.set_defaults(func=cmd_upscale)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    return p
+
+
+def _emit(report: dict, output: str | None) -> int:
+    text = json.dumps(report, indent=2)
+    print(text)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_startup(args: argparse.Namespace) -> int:
+    from genai_studio.bench.startup import bench_startup
+
+    return _emit(bench_startup(args.repeats), args.output)
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    from genai_studio.bench.upscale import bench_upscale
+
+    try:
+        report = bench_upscale(args.models, args.size, args.device, args.tile, big_model=args.big_model,
+                               skip_big=args.skip_big)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return _emit(report, args.output)

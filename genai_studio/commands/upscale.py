@@ -1,0 +1,105 @@
+"""`genai-studio upscale IN -o OUT`: the Upscale panel's job, headless, for one file or a folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from genai_studio.core.errors import StudioError, BadInput
+from genai_studio.core.jobs import UpscaleSpec
+from genai_studio.core.progress import CancelToken
+
+DEFAULT_MODEL = "realesrgan-x4plus"
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("upscale", help="upscale an image or a folder of images")
+    p.add_argument("input", metavar="IN", help="image file or folder of images")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="output file, or folder when IN is a folder")
+    p.add_argument("--scale", type=int, choices=(2, 3, 4), default=4, help="upscale factor (default 4)")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"model id from `genai-studio models list` (default {DEFAULT_MODEL})")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="compute device (default auto)")
+    p.add_argument("--tile", type=int, default=None, help="tile size in input pixels, 0 = no tiling (default: the model's)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_upscale)
+    return p
+
+
+def _jobs(src: Path, dst: Path, scale: int) -> list[tuple[Path, Path]]:
+    from genai_studio.mediaio.images import SUPPORTED_EXTENSIONS
+
+    if src.is_dir():
+        if dst.exists() and not dst.is_dir():
+            raise BadInput(f"{dst} is a file; when IN is a folder, OUT must be a folder")
+        files = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+        if not files:
+            raise BadInput(f"{src} holds no images ({', '.join(sorted(SUPPORTED_EXTENSIONS))})")
+        return [(f, dst / f.name) for f in files]
+    if not src.exists():
+        raise BadInput(f"{src} does not exist")
+    if dst.is_dir():
+        return [(src, dst / f"{src.stem}_x{scale}{src.suffix}")]
+    return [(src, dst)]
+
+
+def _progress_printer(label: str, quiet: bool):
+    last = [0.0]
+
+    def show(fraction: float, message: str, _preview) -> None:
+        now = time.monotonic()
+        if quiet or (now - last[0] < 0.2 and fraction < 1.0):
+            return
+        last[0] = now
+        bar = "#" * int(fraction * 30)
+        end = "\n" if fraction >= 1.0 else ""
+        sys.stderr.write(f"\r{label} [{bar:<30}] {fraction * 100:5.1f}% {message:<28}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    from genai_studio.mediaio.images import load_image, save_image
+    from genai_studio.runtime.job_runner import JobRunner
+    from genai_studio.runtime.model_store import ModelStore
+
+    store = ModelStore()
+    try:
+        entry = store.get(args.model)
+        if entry.task != "upscale":
+            raise BadInput(f"{args.model} is a {entry.task} model, not an upscaler")
+        tile = args.tile if args.tile is not None else int(entry.manifest.defaults.get("tile", 256))
+        pairs = _jobs(Path(args.input), Path(args.output), args.scale)
+    except StudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    runner = JobRunner(store)
+    failures = 0
+    for src, dst in pairs:
+        try:
+            image = load_image(src)
+            spec = UpscaleSpec(image=image, model_id=args.model, scale=args.scale, tile=tile, device=args.device)
+            token = CancelToken(_progress_printer(src.name, args.quiet))
+            result = runner(spec, token)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            save_image(result.image, dst)
+            if not args.quiet:
+                print(f"{src} → {dst} ({result.image.width}×{result.image.height}, {result.seconds:.1f} s on {result.device})")
+                for note in result.notes:
+                    print(f"  note: {note}")
+        except StudioError as exc:
+            failures += 1
+            print(f"\nerror: {src}: {exc.message}" if len(pairs) > 1 else f"\nerror: {exc.message}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print("\ncancelled", file=sys.stderr)
+            return 130
+        except OSError as exc:
+            failures += 1
+            print(f"\nerror: {src}: {exc.strerror or exc}", file=sys.stderr)
+    if failures:
+        if len(pairs) > 1:
+            print(f"{failures} of {len(pairs)} images failed", file=sys.stderr)
+        return 2
+    return 0

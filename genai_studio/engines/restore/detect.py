@@ -1,0 +1,105 @@
+"""Recognise a restoration model from its weights alone, with spandrel.
+
+Files are always read through :mod:`genai_studio.engines.loading` (safetensors or the weights-only
+unpickler), never through spandrel's own file loader, so there is exactly one place that decides what
+is safe to open.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from genai_studio.core.errors import ModelError
+from genai_studio.engines.loading import load_state_dict
+
+if TYPE_CHECKING:
+    import torch
+    from spandrel import ImageModelDescriptor, ModelDescriptor
+
+# spandrel purpose → the task a model serves in this app
+_TASK_BY_PURPOSE = {"SR": "upscale", "FaceSR": "upscale", "Restoration": "restore", "Inpainting": "inpaint"}
+
+
+def describe_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """What a weight file is, as plain JSON-able data (no tensors, nothing torch-specific).
+
+    Keys: architecture, architecture_id, purpose, task, scale, input_channels, output_channels,
+    size_requirements {minimum, multiple_of, square}, tiling ("supported" | "discouraged" | "internal"),
+    supports_half, supports_bfloat16, tags, parameters (count).
+    """
+    descriptor = _load_descriptor(path)
+    return describe_descriptor(descriptor)
+
+
+def describe_descriptor(descriptor: ModelDescriptor) -> dict[str, Any]:
+    size = descriptor.size_requirements
+    purpose = str(descriptor.purpose)
+    # Inpainting models have no scale of their own; spandrel reports 1 for them.
+    scale = int(getattr(descriptor, "scale", 1))
+    return {
+        "architecture": descriptor.architecture.name,
+        "architecture_id": str(descriptor.architecture.id),
+        "purpose": purpose,
+        "task": "upscale" if scale > 1 else _TASK_BY_PURPOSE.get(purpose, "restore"),
+        "scale": scale,
+        "input_channels": int(descriptor.input_channels),
+        "output_channels": int(descriptor.output_channels),
+        "size_requirements": {
+            "minimum": int(size.minimum),
+            "multiple_of": int(size.multiple_of),
+            "square": bool(size.square),
+        },
+        "tiling": descriptor.tiling.name.lower(),
+        "supports_half": bool(descriptor.supports_half),
+        "supports_bfloat16": bool(descriptor.supports_bfloat16),
+        "tags": [str(t) for t in descriptor.tags],
+        "parameters": int(sum(p.numel() for p in descriptor.model.parameters())),
+    }
+
+
+def load_spandrel_model(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]) -> ImageModelDescriptor:
+    """A CPU, eval-mode spandrel image model (image in, image out) from a file or a state dict.
+
+    Inpainting models, which need a mask as a second input, are refused with a ModelError.
+    """
+    from spandrel import ImageModelDescriptor
+
+    descriptor = _load_descriptor(source)
+    if not isinstance(descriptor, ImageModelDescriptor):
+        raise ModelError(
+            f"{_label(source)} is a {descriptor.architecture.name} {descriptor.purpose} model, which needs a "
+            "mask as well as an image; it cannot be used for upscaling or restoration."
+        )
+    return descriptor
+
+
+def _load_descriptor(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]) -> ModelDescriptor:
+    from spandrel import ModelLoader, UnsupportedModelError
+
+    if isinstance(source, Mapping):
+        state = dict(source)
+    else:
+        state = load_state_dict(source)
+    try:
+        descriptor = ModelLoader(device="cpu").load_from_state_dict(state)
+    except UnsupportedModelError as exc:
+        raise ModelError(
+            f"{_label(source)} is not a restoration model spandrel recognises "
+            f"(no known architecture matches its {len(state)} weight tensors)."
+        ) from exc
+    except (RuntimeError, KeyError, ValueError, TypeError, AssertionError, IndexError) as exc:
+        # Detection matched on key names but the shapes do not fit: a damaged or hand-edited file.
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ModelError(
+            f"{_label(source)} looks like a known architecture but its weights do not fit it ({detail})."
+        ) from exc
+    return descriptor.eval()
+
+
+def _label(source: object) -> str:
+    if isinstance(source, Mapping):
+        return "This state dict"
+    return f"'{Path(os.fspath(source)).name}'"  # type: ignore[arg-type]

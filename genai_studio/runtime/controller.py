@@ -1,0 +1,102 @@
+"""The job controller: queues specs onto device workers and republishes their events on the GUI thread."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from genai_studio.core.jobs import JobEvent, JobSpec, JobState
+from genai_studio.runtime.device_probe import worker_for
+from genai_studio.runtime.worker import DeviceWorker, JobRunner, QueuedJob
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobRecord:
+    job_id: int
+    spec: JobSpec
+    worker: str
+    state: JobState = JobState.QUEUED
+    fraction: float = 0.0
+    message: str = "Queued"
+    error_kind: str = ""
+    result: Any = None
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class JobController(QObject):
+    """Owns the device workers. ``event`` fires on the GUI thread for every job change."""
+
+    event = Signal(object)  # JobEvent
+    submitted = Signal(object)  # JobRecord
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._ids = itertools.count(1)
+        self._workers: dict[str, DeviceWorker] = {}
+        self.jobs: dict[int, JobRecord] = {}
+
+    def _worker(self, name: str) -> DeviceWorker:
+        if name not in self._workers:
+            worker = DeviceWorker(name)
+            worker.event.connect(self._on_worker_event, Qt.ConnectionType.QueuedConnection)
+            worker.start()
+            self._workers[name] = worker
+        return self._workers[name]
+
+    def submit(self, spec: JobSpec, runner: JobRunner | None = None) -> int:
+        job_id = next(self._ids)
+        worker_name = worker_for(spec.device)
+        record = JobRecord(job_id, spec, worker_name)
+        self.jobs[job_id] = record
+        self.submitted.emit(record)
+        self._worker(worker_name).enqueue(QueuedJob(job_id, spec, runner or self._runner))
+        return job_id
+
+    def cancel(self, job_id: int) -> bool:
+        record = self.jobs.get(job_id)
+        if record is None or record.state.finished:
+            return False
+        return self._workers[record.worker].cancel(job_id)
+
+    def cancel_all(self) -> None:
+        for worker in self._workers.values():
+            worker.cancel_all()
+
+    def active_count(self) -> int:
+        return sum(1 for r in self.jobs.values() if not r.state.finished)
+
+    @Slot(object)
+    def _on_worker_event(self, ev: JobEvent) -> None:
+        record = self.jobs.get(ev.job_id)
+        if record is None or record.state.finished:
+            return
+        if ev.state is JobState.RUNNING and record.started_at is None:
+            record.started_at = time.monotonic()
+        record.state, record.fraction = ev.state, ev.fraction
+        record.message = ev.message or record.message
+        record.error_kind = ev.error_kind
+        if ev.state.finished:
+            record.finished_at = time.monotonic()
+            record.result = ev.result
+        self.event.emit(ev)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and join the workers; True when all stopped in time."""
+        self.cancel_all()
+        stopped = True
+        for worker in self._workers.values():
+            worker.stop()
+        for worker in self._workers.values():
+            stopped = worker.wait(timeout_ms) and stopped
+        self._workers.clear()
+        return stopped

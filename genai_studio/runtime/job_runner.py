@@ -1,0 +1,23 @@
+"""Turns a job spec into the engine call that does it: the runtime's side of the engine registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genai_studio.core.jobs import JobSpec, UpscaleSpec
+from genai_studio.core.progress import ProgressToken
+from genai_studio.engines import registry
+from genai_studio.runtime.model_store import ModelStore
+
+
+class JobRunner:
+    """Callable ``(spec, token) -> result`` used by the device workers (and the CLI, without Qt)."""
+
+    def __init__(self, store: ModelStore) -> None:
+        self.store = store
+
+    def __call__(self, spec: JobSpec, token: ProgressToken) -> Any:
+        if isinstance(spec, UpscaleSpec):
+            entry = self.store.get(spec.model_id)
+            return registry.call("upscale.run", spec, token, entry.manifest, entry.weight_path)
+        raise TypeError(f"no engine handles {type(spec).__name__}")

@@ -1,0 +1,213 @@
+"""Audio output through PortAudio (sounddevice), observable from Qt.
+
+sounddevice is imported inside functions: it raises OSError at import time when the PortAudio library is
+missing, and a machine without sound must still run the app. Every failure becomes the ``error`` signal with
+one sentence; nothing here raises into Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import ModuleType
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from genai_studio.mediaio.audio import resample
+
+log = logging.getLogger(__name__)
+
+_STILL_WORKS = "Audio files can still be imported, edited and exported."
+NO_PORTAUDIO_MESSAGE = (
+    "Audio playback needs the PortAudio library (on Debian/Ubuntu: libportaudio2), which is not installed, "
+    f"so playback is off. {_STILL_WORKS}")
+NO_DEVICE_MESSAGE = f"No audio output device is available, so playback is off. {_STILL_WORKS}"
+POSITION_INTERVAL_MS = 33  # ~30 Hz position updates: smooth playhead, negligible GUI load
+
+
+def _import_sounddevice() -> ModuleType:
+    """The lazy import, separate so tests can make it fail."""
+    import sounddevice
+
+    return sounddevice
+
+
+def _default_output(sd: ModuleType) -> dict | None:
+    """The default output device's info dict, or None when there is none."""
+    try:
+        info = sd.query_devices(kind="output")
+    except Exception:  # PortAudioError / ValueError when no output device exists
+        return None
+    if not info or int(info.get("max_output_channels", 0)) < 1:
+        return None
+    return dict(info)
+
+
+def audio_output_status() -> tuple[bool, str]:
+    """(available, sentence) describing whether playback can work on this machine."""
+    try:
+        sd = _import_sounddevice()
+    except (OSError, ImportError):
+        return False, NO_PORTAUDIO_MESSAGE
+    device = _default_output(sd)
+    if device is None:
+        return False, NO_DEVICE_MESSAGE
+    return True, f"Audio output: {device.get('name', 'default device')}."
+
+
+class AudioPlayer(QObject):
+    """Plays one float32 (frames, channels) buffer at a time on the default output device.
+
+    A PortAudio callback copies frames from the buffer, so the position is counted in frames actually
+    handed to the device and ``stop()`` takes effect within one device buffer.
+    """
+
+    position_changed = Signal(float)  # seconds into the buffer, ~30 Hz while playing
+    finished = Signal()  # the buffer played to its end (not emitted by stop())
+    error = Signal(str)  # one user-facing sentence; playback is stopped when this fires
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stream = None
+        self._data = np.zeros((0, 2), dtype=np.float32)  # (frames, channels) as sent to the device
+        self._rate = 48000  # Hz of self._data (the stream's rate)
+        self._frame = 0  # next frame the callback will read; written by the audio thread only while open
+        self._done = threading.Event()  # set by the audio thread when the buffer is exhausted
+        self._latency_s = 0.0  # seconds between the callback handing a frame over and it being heard
+        self._start_s = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(POSITION_INTERVAL_MS)
+        self._timer.timeout.connect(self._tick)
+
+    @property
+    def is_playing(self) -> bool:
+        return self._stream is not None
+
+    @property
+    def position_s(self) -> float:
+        """Seconds into the current buffer; while playing, minus the device latency so it matches what is heard."""
+        if not self.is_playing:
+            return self._frame / self._rate
+        return max(self._start_s, self._frame / self._rate - self._latency_s)
+
+    def play(self, samples: np.ndarray, sample_rate: int, start_s: float = 0.0) -> bool:
+        """Start playing ``samples`` (frames, channels) float32 from ``start_s`` seconds; False on failure."""
+        self.stop()
+        try:
+            data = self._prepare(samples)
+        except ValueError as exc:
+            self.error.emit(f"Cannot play this audio: {exc}.")
+            return False
+        try:
+            sd = _import_sounddevice()
+        except (OSError, ImportError) as exc:
+            log.info("sounddevice unavailable: %s", exc)
+            self.error.emit(NO_PORTAUDIO_MESSAGE)
+            return False
+        device = _default_output(sd)
+        if device is None:
+            self.error.emit(NO_DEVICE_MESSAGE)
+            return False
+        channels = min(data.shape[1], int(device["max_output_channels"]))
+        if channels < data.shape[1]:
+            data = data.mean(axis=1, keepdims=True, dtype=np.float32)  # mono device: downmix
+            channels = 1
+        try:
+            self._open(sd, data, int(sample_rate), float(start_s), channels, device)
+        except Exception as exc:  # PortAudioError and friends: the device refused or broke
+            log.warning("audio output failed", exc_info=True)
+            self._close()
+            self.error.emit(f"The audio output device failed ({_reason(exc)}), so playback is off. {_STILL_WORKS}")
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Stop at once (abort, do not drain); the position stays where playback stopped."""
+        if self._stream is None:
+            return
+        pos = self.position_s
+        self._close()
+        self._frame = int(round(pos * self._rate))
+
+    def _prepare(self, samples: np.ndarray) -> np.ndarray:
+        data = np.asarray(samples, dtype=np.float32)
+        if data.ndim == 1:
+            data = data[:, None]
+        if data.ndim != 2 or data.shape[1] < 1:
+            raise ValueError(f"expected (frames, channels) samples, got shape {data.shape}")
+        if not np.isfinite(data).all():
+            data = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
+        return np.ascontiguousarray(np.clip(data, -1.0, 1.0))
+
+    def _open(self, sd: ModuleType, data: np.ndarray, rate: int, start_s: float, channels: int,
+              device: dict) -> None:
+        try:
+            sd.check_output_settings(samplerate=rate, channels=channels, dtype="float32")
+        except Exception:
+            # The device cannot run at the buffer's rate: convert to its own rate rather than fail.
+            device_rate = int(device.get("default_samplerate") or 48000)
+            data = resample(data, rate, device_rate)
+            rate = device_rate
+        self._data, self._rate, self._start_s = data, rate, max(0.0, start_s)
+        self._frame = min(len(data), int(round(self._start_s * rate)))
+        self._done.clear()
+        stream = sd.OutputStream(samplerate=rate, channels=channels, dtype="float32",
+                                 callback=self._make_callback(sd), finished_callback=self._done.set)
+        self._stream = stream
+        self._latency_s = float(stream.latency or 0.0)
+        stream.start()
+        self._timer.start()
+        self.position_changed.emit(self.position_s)
+
+    def _make_callback(self, sd: ModuleType):
+        data = self._data
+        stop = sd.CallbackStop
+
+        def callback(outdata: np.ndarray, frames: int, _time, _status) -> None:
+            # Runs on PortAudio's thread: no Qt calls, no allocation beyond the slice copy.
+            start = self._frame
+            chunk = data[start:start + frames]
+            n = len(chunk)
+            outdata[:n] = chunk
+            if n < frames:
+                outdata[n:] = 0.0
+                self._frame = start + n
+                raise stop
+            self._frame = start + n
+
+        return callback
+
+    def _tick(self) -> None:
+        """GUI-thread poll: report position, notice the end or a stream that died under us."""
+        stream = self._stream
+        if stream is None:
+            self._timer.stop()
+            return
+        if self._done.is_set() or not stream.active:
+            ended = self._frame >= len(self._data)
+            self._close()
+            self._frame = len(self._data) if ended else self._frame
+            self.position_changed.emit(self._frame / self._rate)
+            if ended:
+                self.finished.emit()
+            else:
+                self.error.emit(f"The audio output device stopped unexpectedly, so playback stopped. {_STILL_WORKS}")
+            return
+        self.position_changed.emit(self.position_s)
+
+    def _close(self) -> None:
+        self._timer.stop()
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            stream.abort(ignore_errors=True)
+            stream.close(ignore_errors=True)
+        except Exception:
+            log.debug("closing the audio stream failed", exc_info=True)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.rstrip(".")

@@ -1,0 +1,124 @@
+"""The Upscale panel: model, scale, device and tile size → an UpscaleSpec for the active layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
+    QWidget,
+)
+
+from genai_studio.core.jobs import UpscaleSpec
+from genai_studio.core.media import ImageBuffer
+
+DEVICE_CHOICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (NVIDIA GPU)", "cuda"))
+
+
+@dataclass(frozen=True)
+class UpscaleModelChoice:
+    id: str
+    name: str
+    native_scale: int  # the scale the model produces without resizing (x2/x3/x4)
+    default_tile: int
+    description: str = ""
+
+
+class UpscalePanel(QWidget):
+    """Emits ``submit_requested(spec)``; the window supplies the image via ``image_provider``."""
+
+    submit_requested = Signal(object)  # UpscaleSpec
+    error = Signal(str, str)
+
+    def __init__(self, models: list[UpscaleModelChoice], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._models = models
+        self.image_provider = lambda: None  # () -> ImageBuffer | None, set by the main window
+
+        self.model_combo = QComboBox()
+        for m in models:
+            self.model_combo.addItem(m.name, m.id)
+            self.model_combo.setItemData(self.model_combo.count() - 1, m.description, 0x03)  # tooltip role
+        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+
+        self.scale_group = QButtonGroup(self)
+        scale_row = QHBoxLayout()
+        for s in (2, 3, 4):
+            button = QRadioButton(f"x{s}")
+            button.setToolTip(f"Output is {s}× the width and height")
+            self.scale_group.addButton(button, s)
+            scale_row.addWidget(button)
+        self.scale_group.button(4).setChecked(True)
+
+        self.device_combo = QComboBox()
+        for label, value in DEVICE_CHOICES:
+            self.device_combo.addItem(label, value)
+
+        self.tile_spin = QSpinBox()
+        self.tile_spin.setRange(0, 2048)
+        self.tile_spin.setSingleStep(32)
+        self.tile_spin.setSpecialValueText("Off (whole image)")
+        self.tile_spin.setSuffix(" px")
+        self.tile_spin.setToolTip("Images are processed in overlapping tiles of this size, so memory stays "
+                                  "bounded; smaller tiles use less memory.")
+
+        self.info = QLabel()
+        self.info.setProperty("role", "dim")
+        self.info.setWordWrap(True)
+        self.run_button = QPushButton("Upscale")
+        self.run_button.setShortcut("Ctrl+U")
+        self.run_button.setToolTip("Upscale the active layer (Ctrl+U)")
+        self.run_button.clicked.connect(self.submit)
+
+        form = QFormLayout()
+        form.addRow("Model", self.model_combo)
+        form.addRow("Scale", scale_row)
+        form.addRow("Device", self.device_combo)
+        form.addRow("Tile size", self.tile_spin)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.info)
+        layout.addWidget(self.run_button)
+        layout.addStretch(1)
+        self._on_model_changed()
+
+    def selected_model(self) -> UpscaleModelChoice | None:
+        index = self.model_combo.currentIndex()
+        return self._models[index] if 0 <= index < len(self._models) else None
+
+    def select_model(self, model_id: str) -> None:
+        index = self.model_combo.findData(model_id)
+        if index >= 0:
+            self.model_combo.setCurrentIndex(index)
+
+    def _on_model_changed(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            self.info.setText("No upscaling model is installed.")
+            self.run_button.setEnabled(False)
+            return
+        self.tile_spin.setValue(model.default_tile)
+        self.scale_group.button(model.native_scale).setChecked(True)
+        self.info.setText(model.description)
+        self.run_button.setEnabled(True)
+
+    def build_spec(self, image: ImageBuffer) -> UpscaleSpec:
+        model = self.selected_model()
+        assert model is not None
+        return UpscaleSpec(
+            image=image, model_id=model.id, scale=self.scale_group.checkedId(), tile=self.tile_spin.value(),
+            device=self.device_combo.currentData(),
+        )
+
+    def submit(self) -> None:
+        image = self.image_provider()
+        if image is None:
+            self.error.emit("Nothing to upscale", "Open, drop or paste an image first.")
+            return
+        try:
+            spec = self.build_spec(image)
+        except ValueError as exc:
+            self.error.emit("Cannot upscale", str(exc))
+            return
+        self.submit_requested.emit(spec)

@@ -1,0 +1,249 @@
+"""The timeline pane: transport bar + track lanes, audio import (dialog and drag-and-drop) and playback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget,
+)
+
+from genai_studio.core.errors import BadInput
+from genai_studio.mediaio.audio import AUDIO_FILE_FILTER, load_audio
+from genai_studio.runtime.playback import AudioPlayer
+from genai_studio.state.timeline_state import TimelineState
+from genai_studio.ui.timeline.geometry import format_time
+from genai_studio.ui.timeline.tracks_view import TracksView
+
+IMPORT_ERROR_TITLE = "Cannot import audio"
+PLAYBACK_ERROR_TITLE = "Audio playback"
+
+
+class TimelinePane(QWidget):
+    """Shows a TimelineState and plays it through an AudioPlayer.
+
+    ``error(title, message)`` carries every problem the user should see (bad files, no audio device);
+    ``status(text)`` carries short confirmations for the status bar.
+    """
+
+    error = Signal(str, str)
+    status = Signal(str)
+
+    def __init__(self, state: TimelineState, player: AudioPlayer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.player = player
+        self._play_from_s = 0.0  # where the current playback started; the playhead returns here at the end
+        self._last_dir = str(Path.home())
+        self.view = TracksView(state, self)
+        # Window-wide actions for the lead's menus; ``local_actions`` only fire while the timeline has focus,
+        # because the canvas uses the same keys (zoom, Delete) and window-wide duplicates would be ambiguous.
+        self.actions: dict[str, QAction] = {}
+        self.local_actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_ui()
+        self.setAcceptDrops(True)
+        self.view.files_dropped.connect(self._on_files_dropped)
+        self.view.selection_changed.connect(lambda _: self._sync_actions())
+        state.changed.connect(self._on_state_changed)
+        state.playhead_changed.connect(lambda _: self._update_time_label())
+        player.position_changed.connect(self._on_player_position)
+        player.finished.connect(self._on_player_finished)
+        player.error.connect(self._on_player_error)
+        self._sync_actions()
+        self._update_time_label()
+
+    # ----- construction ---------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        style = self.style()
+
+        def make(key: str, text: str, slot, shortcut: QKeySequence | str | None = None,
+                 icon: QStyle.StandardPixmap | None = None, local: bool = False) -> QAction:
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
+            if icon is not None:
+                action.setIcon(style.standardIcon(icon))
+            if local:
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _checked=False: slot())
+            self.addAction(action)
+            (self.local_actions if local else self.actions)[key] = action
+            return action
+
+        make("import_audio", "&Import Audio…", self.import_dialog, "Ctrl+I",
+             QStyle.StandardPixmap.SP_DialogOpenButton)
+        make("play_stop", "&Play", self.toggle_play, "Space", QStyle.StandardPixmap.SP_MediaPlay)
+        make("stop", "&Stop", self.stop, None, QStyle.StandardPixmap.SP_MediaStop)
+        make("delete_clip", "&Delete Clip", self.delete_selected_clip, QKeySequence.StandardKey.Delete, local=True)
+        make("zoom_in", "Zoom &In", self.view.zoom_in, QKeySequence.StandardKey.ZoomIn, local=True)
+        make("zoom_out", "Zoom &Out", self.view.zoom_out, QKeySequence.StandardKey.ZoomOut, local=True)
+        make("zoom_fit", "Zoom to &Fit", self.view.zoom_to_fit, "Ctrl+0", local=True)
+        self.actions["play_stop"].setToolTip("Play from the playhead / stop (Space)")
+
+    def _build_ui(self) -> None:
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 4)
+        bar.setSpacing(4)
+        for key in ("play_stop", "stop"):
+            button = QToolButton(self)
+            button.setDefaultAction(self.actions[key])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            bar.addWidget(button)
+        self.time_label = QLabel(self)
+        self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.time_label.font()
+        font.setStyleHint(font.StyleHint.Monospace)
+        font.setFamily("monospace")
+        self.time_label.setFont(font)
+        bar.addSpacing(10)
+        bar.addWidget(self.time_label)
+        bar.addStretch(1)
+        for key in ("zoom_out", "zoom_in", "zoom_fit", "import_audio"):
+            button = QToolButton(self)
+            button.setDefaultAction(self.actions.get(key) or self.local_actions[key])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly if key != "import_audio"
+                                      else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+    # ----- import ---------------------------------------------------------------------------------------
+    def import_dialog(self) -> list[str]:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import Audio", self._last_dir, AUDIO_FILE_FILTER)
+        return self.import_files(paths) if paths else []
+
+    def import_files(self, paths: list[str | Path], start_s: float = 0.0, track_id: str | None = None) -> list[str]:
+        """Load each file onto its own new track (or onto ``track_id``) at ``start_s``; returns new clip ids.
+
+        Files that cannot be used are reported together through ``error``; the others are still imported,
+        as one undo step.
+        """
+        loaded, problems = [], []
+        for path in paths:
+            try:
+                loaded.append(load_audio(path))
+            except BadInput as exc:
+                problems.append(exc.message)
+        clip_ids: list[str] = []
+        if loaded:
+            stack = self.state.undo_stack
+            stack.beginMacro(f"Import {loaded[0].name}" if len(loaded) == 1 else f"Import {len(loaded)} files")
+            try:
+                for audio in loaded:
+                    clip_ids.append(self.state.add_audio_clip(audio, track_id, start_s))
+            finally:
+                stack.endMacro()
+            self._last_dir = str(Path(paths[0]).parent)
+            self.view.select_clip(clip_ids[-1])
+            self.status.emit(_describe_import(loaded))
+        if problems:
+            message = problems[0] if len(problems) == 1 else (
+                f"{len(problems)} files could not be imported:\n" + "\n".join(f"• {m}" for m in problems))
+            self.error.emit(IMPORT_ERROR_TITLE, message)
+        return clip_ids
+
+    def _on_files_dropped(self, paths: list[str], start_s: float, track_id: str | None) -> None:
+        self.import_files(paths, start_s, track_id)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+    # ----- editing --------------------------------------------------------------------------------------
+    def delete_selected_clip(self) -> None:
+        clip_id = self.view.selected_clip
+        if clip_id is not None:
+            self.state.remove_clip(clip_id)
+
+    # ----- transport ------------------------------------------------------------------------------------
+    def play(self) -> None:
+        """Play the mix from the playhead (from the start when the playhead is past the end)."""
+        if self.player.is_playing:
+            return
+        if self.state.duration_s <= 0:
+            self.status.emit("Nothing to play: import some audio first.")
+            return
+        start = self.state.playhead_s
+        if start >= self.state.duration_s:
+            start = 0.0
+            self.state.set_playhead(0.0)
+        self._play_from_s = start
+        if self.player.play(self.state.mix(), self.state.sample_rate, start_s=start):
+            self.view.follow_playhead = True
+            self.status.emit(f"Playing from {format_time(start)}")
+        self._sync_actions()
+
+    def stop(self) -> None:
+        if self.player.is_playing:
+            self.player.stop()
+            self.state.set_playhead(self.player.position_s)
+        self.view.follow_playhead = False
+        self._sync_actions()
+
+    def toggle_play(self) -> None:
+        if self.player.is_playing:
+            self.stop()
+        else:
+            self.play()
+
+    def _on_player_position(self, seconds: float) -> None:
+        if self.player.is_playing:
+            self.state.set_playhead(seconds)
+
+    def _on_player_finished(self) -> None:
+        self.view.follow_playhead = False
+        self.state.set_playhead(self._play_from_s)
+        self._sync_actions()
+
+    def _on_player_error(self, message: str) -> None:
+        self.view.follow_playhead = False
+        self._sync_actions()
+        self.status.emit("Playback is off: no audio output.")
+        self.error.emit(PLAYBACK_ERROR_TITLE, message)
+
+    # ----- display --------------------------------------------------------------------------------------
+    def _on_state_changed(self) -> None:
+        if self.player.is_playing:
+            # An edit during playback: continue from the same spot with the new mix, so what is heard matches.
+            position, origin = self.player.position_s, self._play_from_s
+            self.player.stop()
+            if self.state.duration_s > position:
+                self.player.play(self.state.mix(), self.state.sample_rate, start_s=position)
+                self._play_from_s = origin
+            else:
+                self.view.follow_playhead = False
+        self._sync_actions()
+        self._update_time_label()
+
+    def _sync_actions(self) -> None:
+        playing = self.player.is_playing
+        play = self.actions["play_stop"]
+        play.setText("&Stop" if playing else "&Play")
+        play.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop if playing
+                                               else QStyle.StandardPixmap.SP_MediaPlay))
+        play.setEnabled(playing or self.state.duration_s > 0)
+        self.actions["stop"].setEnabled(playing)
+        self.local_actions["delete_clip"].setEnabled(self.view.selected_clip is not None)
+
+    def _update_time_label(self) -> None:
+        self.time_label.setText(f"{format_time(self.state.playhead_s)} / {format_time(self.state.duration_s)}")
+
+
+def _describe_import(loaded: list) -> str:
+    if len(loaded) > 1:
+        return f"Imported {len(loaded)} audio files."
+    a = loaded[0]
+    layout = {1: "mono", 2: "stereo"}.get(a.channels, f"{a.channels} channels")
+    return f"Imported {a.name}: {format_time(a.duration_s)}, {a.sample_rate / 1000:g} kHz {layout}."

@@ -1,0 +1,270 @@
+"""The scrolling track lanes: ruler clicks set the playhead, clips drag in time and between tracks,
+Ctrl+wheel zooms around the cursor, and audio files can be dropped onto a lane at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRect, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent,
+)
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+from genai_studio.state.timeline_state import TimelineState
+from genai_studio.ui.timeline.geometry import (
+    DEFAULT_PPS, HEADER_W, LANE_H, MAX_PPS, MIN_PPS, RULER_H, ViewGeometry,
+)
+from genai_studio.ui.timeline.painting import DragPreview, paint_timeline
+from genai_studio.ui.timeline.waveform import WaveformCache
+
+_DRAG_THRESHOLD_PX = 4  # a press that moves less than this is a click (select), not a move
+_TAIL_S = 10.0  # seconds of empty room scrollable past the last clip
+_ZOOM_STEP = 1.25
+
+
+class TracksView(QAbstractScrollArea):
+    """Draws and edits a TimelineState. Edits go through the state's undoable methods."""
+
+    files_dropped = Signal(list, float, object)  # paths, start seconds, track id or None (new tracks)
+    selection_changed = Signal(object)  # clip id or None
+
+    def __init__(self, state: TimelineState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._pps = DEFAULT_PPS
+        self._cache = WaveformCache()
+        self._selected: str | None = None
+        self._press: QPointF | None = None
+        self._scrubbing = False
+        self._drag_clip: str | None = None
+        self._drag_grab_s = 0.0  # seconds between the clip start and the grab point
+        self._drag: DragPreview | None = None
+        self.follow_playhead = False  # keep the playhead in view (set by the pane during playback)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setMouseTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumHeight(RULER_H + LANE_H + 20)
+        self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
+        self.verticalScrollBar().valueChanged.connect(self.viewport().update)
+        self.horizontalScrollBar().setSingleStep(20)
+        self.verticalScrollBar().setSingleStep(LANE_H // 3)
+        state.changed.connect(self._on_state_changed)
+        state.playhead_changed.connect(self._on_playhead_changed)
+        self._last_playhead_x = self.geometry_now().x_of(state.playhead_s)
+        self._update_scroll_ranges()
+
+    # ----- public ---------------------------------------------------------------------------------------
+    @property
+    def pixels_per_second(self) -> float:
+        return self._pps
+
+    @property
+    def selected_clip(self) -> str | None:
+        return self._selected
+
+    def select_clip(self, clip_id: str | None) -> None:
+        if clip_id != self._selected:
+            self._selected = clip_id
+            self.selection_changed.emit(clip_id)
+            self.viewport().update()
+
+    def geometry_now(self) -> ViewGeometry:
+        vp = self.viewport()
+        return ViewGeometry(self._pps, self.horizontalScrollBar().value(), self.verticalScrollBar().value(),
+                            vp.width(), vp.height())
+
+    def clip_rect(self, clip_id: str) -> QRect:
+        """Where a clip is drawn, in viewport coordinates (unclipped)."""
+        for lane, track in enumerate(self._state.tracks):
+            for clip in track.clips:
+                if clip.id == clip_id:
+                    return self.geometry_now().clip_rect(lane, clip.start_s, clip.duration_s).toAlignedRect()
+        raise KeyError(clip_id)
+
+    def set_pixels_per_second(self, pps: float, anchor_x: float | None = None) -> None:
+        """Zoom, keeping the time under viewport x ``anchor_x`` (default: the left edge of the lanes) fixed."""
+        pps = min(MAX_PPS, max(MIN_PPS, float(pps)))
+        if pps == self._pps:
+            return
+        anchor_x = HEADER_W if anchor_x is None else anchor_x
+        anchor_t = self.geometry_now().time_at(anchor_x)
+        self._pps = pps
+        self._update_scroll_ranges()
+        self.horizontalScrollBar().setValue(round(anchor_t * pps - (anchor_x - HEADER_W)))
+        self.viewport().update()
+
+    def zoom_in(self) -> None:
+        self.set_pixels_per_second(self._pps * _ZOOM_STEP, self._zoom_anchor())
+
+    def zoom_out(self) -> None:
+        self.set_pixels_per_second(self._pps / _ZOOM_STEP, self._zoom_anchor())
+
+    def zoom_to_fit(self) -> None:
+        width = max(50, self.viewport().width() - HEADER_W - 20)
+        self.set_pixels_per_second(width / max(1.0, self._state.duration_s))
+        self.horizontalScrollBar().setValue(0)
+
+    # ----- state observers ------------------------------------------------------------------------------
+    def _on_state_changed(self) -> None:
+        clip_ids = {c.id for c in self._state.clips()}
+        if self._selected not in clip_ids:
+            self.select_clip(None)
+        self._cache.forget({id(c.audio) for c in self._state.clips()})
+        self._update_scroll_ranges()
+        self.viewport().update()
+
+    def _on_playhead_changed(self, seconds: float) -> None:
+        if self.follow_playhead:
+            self._keep_visible(seconds)
+        # Repaint only the strips under the old and new playhead lines.
+        x = self.geometry_now().x_of(seconds)
+        h = self.viewport().height()
+        for px in (self._last_playhead_x, x):
+            self.viewport().update(QRect(int(px) - 8, 0, 17, h))
+        self._last_playhead_x = x
+
+    def _keep_visible(self, seconds: float) -> None:
+        geo = self.geometry_now()
+        x = geo.x_of(seconds)
+        if x > geo.width - 16 or x < HEADER_W:
+            # Page so the playhead lands near the left, as DAWs do, instead of scrolling every frame.
+            self.horizontalScrollBar().setValue(round(seconds * self._pps - 24))
+
+    def _update_scroll_ranges(self) -> None:
+        vp = self.viewport()
+        content_w = int((self._state.duration_s + _TAIL_S) * self._pps)
+        self.horizontalScrollBar().setRange(0, max(0, content_w - (vp.width() - HEADER_W)))
+        self.horizontalScrollBar().setPageStep(max(1, vp.width() - HEADER_W))
+        content_h = len(self._state.tracks) * LANE_H
+        self.verticalScrollBar().setRange(0, max(0, content_h - (vp.height() - RULER_H)))
+        self.verticalScrollBar().setPageStep(max(1, vp.height() - RULER_H))
+
+    def _zoom_anchor(self) -> float:
+        x = self.geometry_now().x_of(self._state.playhead_s)
+        return x if HEADER_W <= x <= self.viewport().width() else HEADER_W
+
+    # ----- Qt events ------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self.viewport())
+        try:
+            paint_timeline(p, self.palette(), self.geometry_now(), self._state.tracks, self._state.sample_rate,
+                           self._cache, self._state.playhead_s, self._selected, self._drag)
+        finally:
+            p.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_scroll_ranges()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        mods = event.modifiers()
+        dy = event.angleDelta().y()
+        if mods & Qt.KeyboardModifier.ControlModifier and dy:
+            factor = _ZOOM_STEP ** (dy / 120.0)
+            self.set_pixels_per_second(self._pps * factor, event.position().x())
+            event.accept()
+        elif mods & Qt.KeyboardModifier.ShiftModifier and dy:
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() - dy)
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        pos = event.position()
+        geo = self.geometry_now()
+        self._press = pos
+        if pos.x() < HEADER_W:
+            self._click_header(geo, pos)
+        elif pos.y() < RULER_H:
+            self._scrubbing = True
+            self._state.set_playhead(geo.time_at(pos.x()))
+        else:
+            hit = self._clip_at(geo, pos)
+            self.select_clip(hit)
+            if hit is None:
+                self._scrubbing = True
+                self._state.set_playhead(geo.time_at(pos.x()))
+            else:
+                self._drag_clip = hit
+                self._drag_grab_s = geo.time_at(pos.x()) - self._state.clip(hit).start_s
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        geo = self.geometry_now()
+        if self._scrubbing:
+            self._state.set_playhead(geo.time_at(pos.x()))
+        elif self._drag_clip is not None and self._press is not None:
+            moved = (pos - self._press).manhattanLength() >= _DRAG_THRESHOLD_PX
+            if moved or self._drag is not None:
+                start = max(0.0, geo.time_at(pos.x()) - self._drag_grab_s)
+                lane = geo.lane_at(pos.y())
+                lane = min(max(lane, 0), len(self._state.tracks) - 1)
+                self._drag = DragPreview(self._drag_clip, start, lane)
+                self.viewport().update()
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, clip_id = self._drag, self._drag_clip
+        self._press, self._scrubbing, self._drag, self._drag_clip = None, False, None, None
+        if drag is not None and clip_id is not None:
+            track_id = self._state.tracks[drag.lane].id
+            current = self._state.track_of_clip(clip_id).id
+            self._state.move_clip(clip_id, drag.start_s, None if track_id == current else track_id)
+            self.viewport().update()
+        event.accept()
+
+    def _click_header(self, geo: ViewGeometry, pos: QPointF) -> None:
+        lane = geo.lane_at(pos.y())
+        if pos.y() >= RULER_H and 0 <= lane < len(self._state.tracks):
+            if geo.mute_rect(lane).contains(pos):
+                track = self._state.tracks[lane]
+                self._state.set_track_muted(track.id, not track.muted)
+
+    def _clip_at(self, geo: ViewGeometry, pos: QPointF) -> str | None:
+        lane = geo.lane_at(pos.y())
+        if not 0 <= lane < len(self._state.tracks):
+            return None
+        # Later clips are drawn on top, so search them first.
+        for clip in reversed(self._state.tracks[lane].clips):
+            if geo.clip_rect(lane, clip.start_s, clip.duration_s).contains(pos):
+                return clip.id
+        return None
+
+    # ----- drops ----------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if _local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _local_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        geo = self.geometry_now()
+        pos = event.position()
+        start = max(0.0, geo.time_at(pos.x())) if pos.x() >= HEADER_W else 0.0
+        lane = geo.lane_at(pos.y())
+        # One file onto an existing lane joins that track; several files, or below the lanes, get new tracks.
+        track_id = (self._state.tracks[lane].id
+                    if len(paths) == 1 and pos.y() >= RULER_H and 0 <= lane < len(self._state.tracks) else None)
+        event.acceptProposedAction()
+        self.files_dropped.emit(paths, start, track_id)
+
+
+def _local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[str]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    return [str(Path(u.toLocalFile())) for u in mime.urls() if u.isLocalFile()]

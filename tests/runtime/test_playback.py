@@ -1,0 +1,222 @@
+"""AudioPlayer: real output through ALSA routed to a file, and every way the sound system can be missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from genai_studio.runtime import playback
+from genai_studio.runtime.playback import NO_DEVICE_MESSAGE, NO_PORTAUDIO_MESSAGE, AudioPlayer, audio_output_status
+
+REPO = Path(__file__).resolve().parents[2]
+
+_ASOUNDRC = """\
+pcm.!default {{ type plug slave.pcm "cap" }}
+pcm.cap {{ type file slave.pcm "nul" file "{out}" format "raw" }}
+pcm.nul {{ type null }}
+"""
+
+_PLAYER_SCRIPT = textwrap.dedent("""\
+    import json, sys
+    import numpy as np
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from genai_studio.runtime.playback import AudioPlayer, audio_output_status
+
+    app = QCoreApplication([])
+    player = AudioPlayer()
+    log = {"status": audio_output_status(), "positions": [], "finished": False, "errors": []}
+    player.position_changed.connect(log["positions"].append)
+    player.finished.connect(lambda: (log.__setitem__("finished", True), app.quit()))
+    player.error.connect(lambda m: (log["errors"].append(m), app.quit()))
+    sr = 48000
+    t = np.arange(sr // 2) / sr
+    tone = (0.5 * np.cos(2 * np.pi * 440.0 * t)).astype(np.float32)  # cos: the first sample is not 0
+    stereo = np.stack([tone, -tone], axis=1)  # (frames, 2); R inverted to check channel order
+    if player.play(stereo, sr):
+        QTimer.singleShot(10000, app.quit)
+        app.exec()
+    log["final_position"] = player.position_s
+    print(json.dumps(log))
+""")
+
+
+def _portaudio_available() -> bool:
+    try:
+        import sounddevice  # noqa: F401
+    except OSError:
+        return False
+    return True
+
+
+def _decode_raw(raw: bytes) -> np.ndarray:
+    """The plug converts to what the file/null slave accepts: PortAudio asks for float32, so that is what lands
+    in the file; fall back to signed 16-bit if the data does not look like float samples."""
+    as_float = np.frombuffer(raw[: len(raw) // 8 * 8], dtype="<f4").reshape(-1, 2)
+    if np.isfinite(as_float).all() and np.abs(as_float).max() <= 1.0 and np.abs(as_float).max() > 0.1:
+        return as_float
+    return np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<i2").reshape(-1, 2).astype(np.float32) / 32768.0
+
+
+@pytest.mark.skipif(not _portaudio_available(), reason="PortAudio (Debian libportaudio2) is not installed")
+def test_playback_really_outputs_the_samples(tmp_path):
+    out = tmp_path / "OUT.raw"
+    (tmp_path / ".asoundrc").write_text(_ASOUNDRC.format(out=out))
+    (tmp_path / "play.py").write_text(_PLAYER_SCRIPT)
+    env = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    env.pop("ALSA_CONFIG_PATH", None)
+    proc = subprocess.run([sys.executable, str(tmp_path / "play.py")], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    log = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert log["status"][0] is True, log
+    assert log["errors"] == []
+    assert log["finished"] is True
+    assert log["positions"] and log["positions"][-1] == pytest.approx(0.5)
+    assert log["final_position"] == pytest.approx(0.5)
+
+    frames = _decode_raw(out.read_bytes())  # (frames, 2)
+    nonzero = np.flatnonzero(np.abs(frames).max(axis=1) > 1e-6)
+    played = frames[nonzero[0]: nonzero[-1] + 1]
+    assert len(played) == pytest.approx(24000, abs=2)  # all of the 0.5 s at 48 kHz, nothing more
+    spec = np.abs(np.fft.rfft(played[:, 0] * np.hanning(len(played))))
+    assert np.argmax(spec) * 48000 / len(played) == pytest.approx(440.0, abs=2.0)
+    t = np.arange(len(played)) / 48000
+    expected = 0.5 * np.cos(2 * np.pi * 440.0 * t)
+    assert np.abs(played[:, 0] - expected).max() < 1e-3  # the very samples, in order
+    assert np.abs(played[:, 1] + expected).max() < 1e-3  # right channel is the right channel
+
+
+def _fail_import():
+    raise OSError("PortAudio library not found")
+
+
+def test_missing_portaudio_emits_error_and_does_not_raise(qtbot, monkeypatch):
+    monkeypatch.setattr(playback, "_import_sounddevice", _fail_import)
+    player = AudioPlayer()
+    with qtbot.waitSignal(player.error, timeout=1000) as blocker:
+        ok = player.play(np.zeros((480, 2), dtype=np.float32), 48000)
+    assert ok is False
+    assert blocker.args == [NO_PORTAUDIO_MESSAGE]
+    assert "Audio files can still be imported, edited and exported." in NO_PORTAUDIO_MESSAGE
+    assert not player.is_playing
+    assert audio_output_status() == (False, NO_PORTAUDIO_MESSAGE)
+
+
+class _FakePortAudioError(Exception):
+    pass
+
+
+def _fake_sd(devices_ok: bool = True, stream_fails: bool = False) -> SimpleNamespace:
+    """Just enough of the sounddevice API for AudioPlayer, with a stream the test drives by hand."""
+
+    class CallbackStop(Exception):
+        pass
+
+    class Stream:
+        instances: list["Stream"] = []
+
+        def __init__(self, samplerate, channels, dtype, callback, finished_callback):
+            if stream_fails:
+                raise _FakePortAudioError("Error opening OutputStream: Device unavailable [PaErrorCode -9985]")
+            self.samplerate, self.channels = samplerate, channels
+            self.callback, self.finished_callback = callback, finished_callback
+            self.active, self.latency, self.aborted = False, 0.0, False
+            Stream.instances.append(self)
+
+        def start(self):
+            self.active = True
+
+        def pull(self, frames: int) -> np.ndarray:
+            """Simulate the device asking for ``frames`` frames."""
+            buf = np.full((frames, self.channels), 9.0, dtype=np.float32)
+            try:
+                self.callback(buf, frames, None, None)
+            except CallbackStop:
+                self.active = False
+                self.finished_callback()
+            return buf
+
+        def abort(self, ignore_errors=True):
+            self.active, self.aborted = False, True
+
+        def close(self, ignore_errors=True):
+            pass
+
+    def query_devices(kind=None):
+        if not devices_ok:
+            raise _FakePortAudioError("Error querying device -1")
+        return {"name": "Fake Out", "max_output_channels": 2, "default_samplerate": 48000.0}
+
+    return SimpleNamespace(CallbackStop=CallbackStop, OutputStream=Stream, query_devices=query_devices,
+                           check_output_settings=lambda **kw: None)
+
+
+def test_no_output_device_emits_the_clear_sentence(qtbot, monkeypatch):
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: _fake_sd(devices_ok=False))
+    player = AudioPlayer()
+    with qtbot.waitSignal(player.error, timeout=1000) as blocker:
+        assert player.play(np.zeros((480, 1), dtype=np.float32), 48000) is False
+    assert blocker.args == [NO_DEVICE_MESSAGE]
+    assert NO_DEVICE_MESSAGE.startswith("No audio output device is available, so playback is off.")
+    assert audio_output_status() == (False, NO_DEVICE_MESSAGE)
+
+
+def test_device_failure_on_open_emits_error(qtbot, monkeypatch):
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: _fake_sd(stream_fails=True))
+    player = AudioPlayer()
+    with qtbot.waitSignal(player.error, timeout=1000) as blocker:
+        assert player.play(np.zeros((480, 2), dtype=np.float32), 48000) is False
+    assert blocker.args[0].startswith("The audio output device failed (Error opening OutputStream")
+    assert not player.is_playing
+
+
+def test_callback_feeds_exact_frames_reports_position_and_finishes(qtbot, monkeypatch):
+    sd = _fake_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    assert audio_output_status() == (True, "Audio output: Fake Out.")
+    player = AudioPlayer()
+    data = np.arange(1000, dtype=np.float32).reshape(500, 2) / 1000.0  # (500, 2) distinct values
+    assert player.play(data, 1000, start_s=0.1)  # 1 kHz: frame n is at n ms
+    stream = sd.OutputStream.instances[-1]
+    assert player.is_playing and player.position_s == pytest.approx(0.1)
+    first = stream.pull(150)
+    np.testing.assert_array_equal(first, data[100:250])
+    assert player.position_s == pytest.approx(0.25)
+    with qtbot.waitSignal(player.position_changed, timeout=1000) as pos:
+        pass
+    assert pos.args[0] == pytest.approx(0.25)
+    last = stream.pull(300)  # only 250 left: the rest must be silence, then the stream stops
+    np.testing.assert_array_equal(last[:250], data[250:])
+    assert np.all(last[250:] == 0.0)
+    with qtbot.waitSignal(player.finished, timeout=1000):
+        pass
+    assert not player.is_playing and player.position_s == pytest.approx(0.5)
+
+
+def test_stop_is_immediate_and_keeps_the_position(qtbot, monkeypatch):
+    sd = _fake_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    assert player.play(np.zeros((48000, 2), dtype=np.float32), 48000)
+    stream = sd.OutputStream.instances[-1]
+    stream.pull(4800)
+    player.stop()
+    assert stream.aborted and not player.is_playing
+    assert player.position_s == pytest.approx(0.1)
+    with qtbot.assertNotEmitted(player.finished, wait=100):
+        pass
+
+
+def test_sounddevice_is_imported_lazily():
+    code = "import sys, genai_studio.runtime.playback; print('sounddevice' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(REPO)),
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
