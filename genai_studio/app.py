@@ -20,6 +20,7 @@ from genai_studio.runtime.controller import JobController
 from genai_studio.runtime.device_probe import describe_default_device
 from genai_studio.runtime.job_runner import JobRunner
 from genai_studio.runtime.model_store import ModelStore
+from genai_studio.runtime.warmup import EngineWarmup
 from genai_studio.ui.main_window import MainWindow
 from genai_studio.ui.theme import apply_dark_theme
 
@@ -49,12 +50,22 @@ def create_main_window(store: ModelStore | None = None) -> MainWindow:
     return window
 
 
+def start_warmup(window: MainWindow, delay_ms: int = 300) -> EngineWarmup:
+    """Load torch and the engines in the background once the window is on screen."""
+    warmup = EngineWarmup(window)
+    warmup.finished.connect(lambda text: window.device_label.setText(f"Device: {text}"))
+    warmup.failed.connect(lambda message: window.show_error("AI engine unavailable", message))
+    QTimer.singleShot(delay_ms, warmup.start)
+    return warmup
+
+
 def run_app(files: list[str] | None = None) -> int:
     started = time.perf_counter()
     log_path = setup_logging()
     app = ensure_application()
     window = create_main_window()
     window.show()
+    start_warmup(window)
     log.info("GenAI Studio %s started in %.2f s (log: %s)", __version__, time.perf_counter() - started, log_path)
     if files:
         QTimer.singleShot(0, lambda: window.open_paths([str(Path(f)) for f in files]))

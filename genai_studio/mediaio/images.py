@@ -9,10 +9,8 @@ rename), so a failed save never leaves a partial file behind.
 
 from __future__ import annotations
 
-import errno
 import io
 import os
-import secrets
 import stat
 import struct
 import zlib
@@ -26,9 +24,10 @@ from PIL import Image, ImageFile, ImageOps
 # Importing the plugins registers them in Image.OPEN / Image.SAVE.
 from PIL import BmpImagePlugin, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401
 
-from genai_studio.core.errors import BadInput, DiskFull, StudioError
+from genai_studio.core.errors import BadInput
 from genai_studio.core.media import ImageBuffer
 from genai_studio.mediaio import deep_color
+from genai_studio.mediaio.atomic import write_bytes_atomic
 
 # Pillow format id -> (name shown to people, extensions). Order is the order of the dialog filter.
 _FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -288,14 +287,16 @@ def save_image(image: ImageBuffer, path: str | os.PathLike[str], quality: int = 
     fmt = _SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         shown = f"'{path.suffix}'" if path.suffix else "a name without an extension"
-        raise BadInput(f"Cannot save {path.name}: {shown} is not a supported image type; use .png, .jpg, .webp, .tif or .bmp.")
+        raise BadInput(
+            f"Cannot save {path.name}: {shown} is not a supported image type; use .png, .jpg, .webp, .tif or .bmp."
+        )
     folder = path.parent
     if path.is_dir():
         raise BadInput(f"Cannot save to {path}: it is a folder; choose a file name.")
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise BadInput(f"Cannot save {path.name}: {folder} {what}.")
-    _atomic_write(path, encode_image(image, fmt, quality))
+    write_bytes_atomic(path, encode_image(image, fmt, quality))
 
 
 def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int = 95) -> bytes:
@@ -350,62 +351,3 @@ def _over_white(rgba: np.ndarray) -> np.ndarray:
         return rgba[..., :3]
     rgb = rgba[..., :3].astype(np.uint32)
     return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    folder = path.parent
-    temp = folder / f".{path.name}.{secrets.token_hex(4)}.part"
-    try:
-        # 0o666 lets the process umask decide the final permissions, as for any newly created file.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    except OSError as exc:
-        raise _write_error(exc, path, len(data)) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))  # overwriting keeps the old file's mode
-        os.replace(temp, path)
-    except BaseException as exc:
-        _remove_quietly(temp)
-        if isinstance(exc, OSError):
-            raise _write_error(exc, path, len(data)) from exc
-        raise
-    _fsync_folder(folder)
-
-
-def _write_error(exc: OSError, path: Path, size: int) -> StudioError:
-    folder = path.parent
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG):
-        return DiskFull(
-            f"Not enough disk space to save {path.name} ({size / 1e6:.1f} MB) in {folder}; "
-            "free some space or choose another folder."
-        )
-    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return DiskFull(f"Cannot save {path.name}: the folder {folder} is not writable; choose another folder.")
-    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-        return BadInput(f"Cannot save {path.name}: {folder} does not exist.")
-    return DiskFull(f"Could not save {path.name} in {folder}: {exc.strerror or exc}.")
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; POSIX only (Windows cannot open a directory)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -19,11 +19,16 @@ from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePane
 from genai_studio.ui.timeline.pane import TimelinePane
 
 
+DEFAULT_UPSCALE_MODEL = "realesrgan-x4plus"
+
+
 def upscale_choices(store) -> list[UpscaleModelChoice]:
+    """Upscalers for the panel: the general photo model first, then the rest by id."""
+    entries = sorted(store.by_task("upscale"), key=lambda e: (e.id != DEFAULT_UPSCALE_MODEL, e.id))
     return [
         UpscaleModelChoice(e.id, e.name, e.manifest.effective_scale, int(e.manifest.defaults.get("tile", 256)),
                            e.manifest.description)
-        for e in store.by_task("upscale")
+        for e in entries
     ]
 
 
@@ -135,9 +140,13 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Open &Log Folder", self._open_log_folder))
         help_menu.addAction(self._action("&About GenAI Studio", self.show_about))
-        for action in list(ca.values()) + list(ta.values()):
+        # The window's undo group drives Edit ▸ Undo/Redo for whichever pane has focus; the canvas's own
+        # undo actions would make Ctrl+Z ambiguous, so they lose their shortcuts.
+        for key in ("undo", "redo"):
+            ca[key].setShortcut(QKeySequence())
+        for action in list(ta.values()):
             if action not in self.actions():
-                self.addAction(action)  # shortcuts work wherever focus is
+                self.addAction(action)  # transport shortcuts (Space, Ctrl+I) work wherever focus is
 
     # ----- jobs ----------------------------------------------------------------------------------
     def _active_image(self):
@@ -156,7 +165,7 @@ class MainWindow(QMainWindow):
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result
             source = self._job_sources.pop(event.job_id, None)
-            if source is not None and self.canvas_state.layer(source) is None:
+            if not self.canvas_state.has_layer(source):
                 source = None  # the source layer was deleted while the job ran
             self.canvas_state.add_layer(result.image, result.image.name, kind="result", source_id=source)
             note = f" ({'; '.join(result.notes)})" if result.notes else ""

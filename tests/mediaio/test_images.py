@@ -15,7 +15,7 @@ from PIL import Image
 
 from genai_studio.core.errors import BadInput, DiskFull
 from genai_studio.core.media import ImageBuffer
-from genai_studio.mediaio import deep_color, images
+from genai_studio.mediaio import atomic, deep_color
 from genai_studio.mediaio.images import (
     IMAGE_FILE_FILTER,
     SUPPORTED_EXTENSIONS,
@@ -41,7 +41,8 @@ def handmade_png16(pixels: np.ndarray) -> bytes:
     rows = np.ascontiguousarray(pixels, dtype=">u2").view(np.uint8).reshape(h, -1)
     raw = b"".join(b"\0" + row.tobytes() for row in rows)
     ihdr = struct.pack(">IIBBBBB", w, h, 16, {3: 2, 4: 6}[c], 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b"")
+    chunks = png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 # ------------------------------------------------------------------------------------ 16-bit files
@@ -184,6 +185,18 @@ def test_exif_orientation_6_is_applied(tmp_path):
     assert px[36, 3, 2] > 200
 
 
+def test_exif_orientation_on_16bit_png(tmp_path):
+    px = noise(7, 9, 3, np.uint16)
+    png = deep_color.encode_png16(px)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    at = png.index(b"IDAT") - 4  # insert an eXIf chunk before the first IDAT chunk
+    (tmp_path / "r.png").write_bytes(png[:at] + png_chunk(b"eXIf", exif.tobytes()) + png[at:])
+    buf = load_image(tmp_path / "r.png")
+    assert buf.pixels.dtype == np.uint16
+    np.testing.assert_array_equal(buf.pixels, np.rot90(px, -1))  # both byte passes rotated alike
+
+
 @pytest.mark.parametrize("ext,mode", [(".webp", "RGBA"), (".bmp", "RGB"), (".tif", "RGB"), (".png", "RGB")])
 def test_lossless_8bit_formats_exact(tmp_path, ext, mode):
     px = noise(11, 19, len(mode))
@@ -312,7 +325,7 @@ def test_unwritable_folder_raises_disk_full_and_leaves_nothing(tmp_path, monkeyp
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr(images.os, "open", deny)
+    monkeypatch.setattr(atomic.os, "open", deny)
     with pytest.raises(DiskFull, match=r"Cannot save out\.png: the folder .* is not writable"):
         save_image(ImageBuffer(noise(4, 4, 3)), tmp_path / "out.png")
     assert list(tmp_path.iterdir()) == []
@@ -338,7 +351,7 @@ def test_full_disk_keeps_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
     def disk_full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(images.os, "fsync", disk_full)
+    monkeypatch.setattr(atomic.os, "fsync", disk_full)
     with pytest.raises(DiskFull, match=r"Not enough disk space to save keep\.png"):
         save_image(ImageBuffer(noise(64, 64, 3)), target)
     monkeypatch.undo()

@@ -235,7 +235,8 @@ def test_paste_image_from_clipboard(pane, rec):
     layer = pane.state.active_layer()
     assert layer.image.pixels.shape == (8, 12, 3)
     assert tuple(layer.image.pixels[4, 6]) == BLUE
-    assert rec.statuses[-1] == "Pasted Pasted image — 12×8, 8-bit"
+    assert rec.statuses[-1] == "Pasted image — 12×8, 8-bit"
+    assert layer.name == "Pasted image"
     # A second paste goes on top as a new layer instead of replacing the document.
     assert pane.paste_from_clipboard() and len(pane.state.layers) == 2
 

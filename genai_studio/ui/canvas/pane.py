@@ -101,8 +101,8 @@ class CanvasPane(QWidget):
             self.error.emit(title, "\n".join(problems))
         return len(loaded)
 
-    def _place(self, images: list[ImageBuffer], replace: bool, verb: str) -> None:
-        """Put images on the canvas as one undo step per image; status names the first."""
+    def _place(self, images: list[ImageBuffer], replace: bool, verb: str, label: str | None = None) -> None:
+        """Put images on the canvas as one undo step per image; status names the first (or ``label``)."""
         first, *rest = images
         if replace or self.state.is_empty:
             self.state.load_document(first)
@@ -111,7 +111,8 @@ class CanvasPane(QWidget):
         for image in rest:
             self.state.add_layer(image)
         more = f" (+{len(rest)} more as layers)" if rest else ""
-        self.status.emit(f"{verb} {first.name} — {describe(first)}{more}")
+        self.status.emit(f"{verb} {label or first.name} — {describe(first)}{more}")
+        self.view.setFocus()  # so the canvas's local shortcuts (zoom, compare, undo) work right away
 
     def open_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Open Images", self._last_dir, IMAGE_FILE_FILTER)
@@ -144,7 +145,7 @@ class CanvasPane(QWidget):
             source = "the clipboard holds" if action == "paste" else "the drop carried"
             self.status.emit(f"Nothing to {action}: {source} no image files or image data")
             return False
-        self._place([image], replace=False, verb=verb)
+        self._place([image], replace=False, verb=verb, label="image")
         return True
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override

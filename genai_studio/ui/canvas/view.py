@@ -109,7 +109,8 @@ class CanvasView(QWidget):
         if new != old:
             self._canvas = new
             keep_size = not (old.isEmpty() or new.isEmpty() or self._fit_mode)
-            if keep_size and geo.same_aspect((int(old.width()), int(old.height())), (int(new.width()), int(new.height()))):
+            old_wh, new_wh = (int(old.width()), int(old.height())), (int(new.width()), int(new.height()))
+            if keep_size and geo.same_aspect(old_wh, new_wh):
                 # e.g. a 4x result arrives: same picture, 4x the pixels -> a quarter of the scale.
                 self._set_scale(self._scale * old.width() / new.width())
             else:
@@ -182,7 +183,8 @@ class CanvasView(QWidget):
             before, after = self._compare
             self._draw(painter, after, image_rect)
             split_x = image_rect.left() + self._divider * image_rect.width()
-            painter.setClipRect(QRectF(image_rect.left(), image_rect.top(), split_x - image_rect.left(), image_rect.height()))
+            left_part = QRectF(image_rect.left(), image_rect.top(), split_x - image_rect.left(), image_rect.height())
+            painter.setClipRect(left_part)
             self._draw(painter, before, image_rect)  # stretched onto after's rect so both stay registered
         else:
             canvas = (int(self._canvas.width()), int(self._canvas.height()))
@@ -252,8 +254,9 @@ class CanvasView(QWidget):
             tip = handle + QPointF(sign * 6, 0)
             painter.drawLine(tip, tip + QPointF(-sign * 3, -3))
             painter.drawLine(tip, tip + QPointF(-sign * 3, 3))
-        self._paint_label(painter, "Before", QPointF(max(image_rect.left(), 0) + 8, top + 8), left=True, limit=x)
-        self._paint_label(painter, "After", QPointF(min(image_rect.right(), self.width()) - 8, top + 8), left=False, limit=x)
+        left_edge, right_edge = max(image_rect.left(), 0.0), min(image_rect.right(), float(self.width()))
+        self._paint_label(painter, "Before", QPointF(left_edge + 8, top + 8), left=True, limit=x)
+        self._paint_label(painter, "After", QPointF(right_edge - 8, top + 8), left=False, limit=x)
 
     def _paint_label(self, painter: QPainter, text: str, corner: QPointF, left: bool, limit: float) -> None:
         metrics = painter.fontMetrics()

@@ -1,0 +1,135 @@
+"""End to end through the real window: open → upscale via the panel → result layer → compare → export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from genai_studio.app import create_main_window, ensure_application
+from genai_studio.core.jobs import JobState, UpscaleSpec
+
+
+@pytest.fixture
+def window(qtbot, studio_home):
+    ensure_application()
+    w = create_main_window()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.controller.shutdown()
+
+
+def _photo(path, w=40, h=32):
+    yy, xx = np.mgrid[0:h, 0:w]
+    Image.fromarray(np.stack([128 + 90 * np.sin(xx / 5), 128 + 90 * np.cos(yy / 6), (xx + yy) * 3], 2)
+                    .clip(0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def _wait_job(qtbot, window, state=None, timeout=60000):
+    qtbot.waitUntil(lambda: window.controller.jobs and all(r.state.finished for r in window.controller.jobs.values()),
+                    timeout=timeout)
+    record = list(window.controller.jobs.values())[-1]
+    if state is not None:
+        assert record.state is state, record.message
+    return record
+
+
+def test_open_upscale_compare_export(qtbot, window, tmp_path):
+    assert window.canvas.open_files([_photo(tmp_path / "photo.png")]) == 1
+    base = window.canvas_state.active_layer()
+    panel = window.upscale_panel
+    assert panel.selected_model().id == "realesrgan-x4plus"  # the photo model is the default
+    panel.select_model("realesr-animevideov3-x2")
+    assert panel.scale_group.checkedId() == 2
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    record = _wait_job(qtbot, window, JobState.DONE)
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=5000)
+    result = window.canvas_state.active_layer()
+    assert result.kind == "result" and result.source_id == base.id
+    assert (result.image.width, result.image.height) == (80, 64)
+    row = window.jobs_panel.rows[record.job_id]
+    assert row.bar.value() == 1000 and row.status.text().startswith("Done")
+    pair = window.canvas_state.compare_pair()
+    assert pair is not None and {pair[0].id, pair[1].id} == {base.id, result.id}
+    window.canvas.set_compare(True)
+    assert window.canvas.compare_enabled
+    out = tmp_path / "exported.png"
+    assert window.canvas.export_active(out)
+    with Image.open(out) as im:
+        assert im.size == (80, 64)
+    window.canvas_state.undo_stack.undo()
+    assert len(window.canvas_state.layers) == 1
+
+
+def test_cancel_from_the_jobs_panel(qtbot, window, tmp_path):
+    window.canvas.open_files([_photo(tmp_path / "big.png", 192, 192)])
+    window.upscale_panel.select_model("realesrgan-x4plus")
+    window.upscale_panel.tile_spin.setValue(48)
+    window.upscale_panel.submit()
+    job_id = max(window.controller.jobs)
+    qtbot.waitUntil(lambda: window.controller.jobs[job_id].fraction > 0.1, timeout=60000)
+    qtbot.mouseClick(window.jobs_panel.rows[job_id].cancel_button, Qt.MouseButton.LeftButton)
+    _wait_job(qtbot, window, JobState.CANCELLED, timeout=30000)
+    assert len(window.canvas_state.layers) == 1  # nothing half-made was added
+
+
+def test_failed_job_shows_its_error_and_the_app_stays_usable(qtbot, window, tmp_path):
+    window.canvas.open_files([_photo(tmp_path / "p.png")])
+    image = window.canvas_state.active_layer().image
+    window.submit_upscale(UpscaleSpec(image=image, model_id="no-such-model", scale=2))
+    record = _wait_job(qtbot, window, JobState.FAILED)
+    row = window.jobs_panel.rows[record.job_id]
+    assert "Failed:" in row.status.text() and "no-such-model" in row.status.text()
+    window.upscale_panel.select_model("realesr-animevideov3-x2")
+    window.upscale_panel.submit()
+    _wait_job(qtbot, window, JobState.DONE)
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=5000)
+
+
+def test_bad_image_file_shows_an_error_not_a_crash(qtbot, window, tmp_path):
+    bad = tmp_path / "empty.png"
+    bad.write_bytes(b"")
+    errors = []
+    window.canvas.error.connect(lambda title, msg: errors.append(msg))
+    window.canvas.open_files([bad])
+    assert errors and "empty" in errors[0]
+    assert window.canvas_state.is_empty
+
+
+def test_upscale_without_an_image_explains_what_to_do(qtbot, window):
+    errors = []
+    window.upscale_panel.error.connect(lambda title, msg: errors.append(msg))
+    window.upscale_panel.submit()
+    assert errors == ["Open, drop or paste an image first."]
+    assert not window.controller.jobs
+
+
+def test_about_lists_every_model_with_its_license(window):
+    from genai_studio.ui.dialogs.about import about_html
+
+    html = about_html(window.store.list())
+    for entry in window.store.list():
+        assert entry.name in html.replace("&amp;", "&")
+    assert "BSD-3-Clause" in html and "GNU General Public License" in html
+
+
+def test_status_bar_shows_the_compute_device(window):
+    assert window.device_label.text().startswith("Device: ")
+    assert "CPU" in window.device_label.text() or "CUDA" in window.device_label.text()
+
+
+def test_ctrl_z_undoes_in_the_focused_canvas(qtbot, window, tmp_path):
+    from PySide6.QtGui import QKeySequence
+
+    window.canvas.open_files([_photo(tmp_path / "a.png"), _photo(tmp_path / "b.png")])
+    assert len(window.canvas_state.layers) == 2
+    window.activateWindow()
+    window.canvas.view.setFocus()
+    shortcuts = [a for a in window.findChildren(type(window.menuBar().actions()[0]))
+                 if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo) and a.isEnabled()]
+    assert len(shortcuts) == 1, [a.text() for a in shortcuts]  # exactly one Ctrl+Z: no ambiguity
+    shortcuts[0].trigger()
+    assert len(window.canvas_state.layers) == 1
