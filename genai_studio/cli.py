@@ -8,6 +8,9 @@ import sys
 from genai_studio import __version__
 
 
+COMMANDS = ("gui", "upscale", "models", "bench")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from genai_studio.commands import bench, models, upscale
 
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     if not argv:
         return _gui(argparse.Namespace(files=[]))
+    if not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        return _gui(argparse.Namespace(files=argv))  # `genai-studio photo.png song.wav` opens them
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -38,7 +38,7 @@ EXTRA=""
 STAMP=".venv/.genai-studio-installed-$MODE"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install --quiet -e ".$EXTRA" 2>&1 | grep -v "is ignored: it is neither" || true
+  .venv/bin/python -m pip install --quiet -e ".$EXTRA" 2>&1 | grep -vE "is ignored: it is neither|BuildBackendWarning|^ *(!!|\*+|Please be careful|name as your package|with strategy)|^ *$" || true
   .venv/bin/python -c "import genai_studio, torch, spandrel, PySide6" || { echo "install failed" >&2; exit 1; }
   touch "$STAMP"
 fi
