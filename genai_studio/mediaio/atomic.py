@@ -6,20 +6,24 @@ the target, then fsync the folder. OS errors become DiskFull/BadInput with a mes
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
 import stat
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from genai_studio.core.errors import BadInput, DiskFull, StudioError
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically.
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a temp file beside ``path`` for writing; on success it replaces ``path`` atomically.
 
-    On failure the old file (if any) is untouched and no temp file is left behind. Raises DiskFull when
-    the disk is full or the folder is not writable, BadInput when the folder does not exist.
+    Streams, so large files (audio) never need to sit in memory. On any failure the old file (if any)
+    is untouched and no temp file is left behind. OS errors become DiskFull (disk full, folder not
+    writable) or BadInput (folder missing) with a message a person can act on.
     """
     path = Path(path)
     folder = path.parent
@@ -28,21 +32,28 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         # 0o666 lets the process umask decide the final permissions, as for any newly created file.
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:
-        raise _write_error(exc, path, len(data)) from exc
+        raise _write_error(exc, path, 0) from exc
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "w+b") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():
             os.chmod(temp, stat.S_IMODE(path.stat().st_mode))  # overwriting keeps the old file's mode
         os.replace(temp, path)
     except BaseException as exc:
+        size = temp.stat().st_size if temp.exists() else 0
         _remove_quietly(temp)
         if isinstance(exc, OSError):
-            raise _write_error(exc, path, len(data)) from exc
+            raise _write_error(exc, path, size) from exc
         raise
     _fsync_folder(folder)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path) as fh:
+        fh.write(data)
 
 
 def _write_error(exc: OSError, path: Path, size: int) -> StudioError:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from genai_studio.core.errors import BadInput, DiskFull
+from genai_studio.core.errors import BadInput
 from genai_studio.core.media import AudioBuffer
+from genai_studio.mediaio.atomic import atomic_writer
 
 # Extension -> (libsndfile container, subtype we write). 24-bit PCM keeps exports lossless enough for
 # mastering without the size of float WAV; Vorbis is the only codec libsndfile writes into OGG for music.
@@ -168,41 +168,16 @@ def save_audio(audio: AudioBuffer, path: str | os.PathLike[str]) -> Path:
         raise BadInput(f"Cannot save '{p.name}': there is no audio to write.")
     # Integer PCM and Vorbis wrap or distort outside [-1, 1]; clip here, where the loss is deliberate.
     samples = np.clip(audio.samples, -1.0, 1.0)
-    parent = p.parent if str(p.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.stem}-", suffix=ext + ".tmp", dir=parent)
-    except OSError as exc:
-        raise _write_error(p, exc) from exc
-    try:
-        with os.fdopen(fd, "w+b") as raw:
+        with atomic_writer(p) as raw:
             with sf.SoundFile(raw, "w", samplerate=audio.sample_rate, channels=audio.channels,
                               format=container, subtype=subtype) as f:
                 # Blocks keep libsndfile's Vorbis encoder from choking on one huge write.
                 for i in range(0, len(samples), _READ_BLOCK_FRAMES):
                     f.write(samples[i:i + _READ_BLOCK_FRAMES])
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp_name, p)
-    except OSError as exc:
-        _unlink_quietly(tmp_name)
-        raise _write_error(p, exc) from exc
     except (sf.SoundFileError, RuntimeError) as exc:
-        _unlink_quietly(tmp_name)
         raise BadInput(f"Cannot save '{p.name}': {_short(exc)}.") from exc
     return p
-
-
-def _write_error(p: Path, exc: OSError) -> Exception:
-    if exc.errno in (28, 122):  # ENOSPC, EDQUOT
-        return DiskFull(f"Cannot save '{p.name}': the disk is full.")
-    return BadInput(f"Cannot save '{p.name}': {exc.strerror or exc}.")
-
-
-def _unlink_quietly(name: str) -> None:
-    try:
-        os.unlink(name)
-    except OSError:
-        pass
 
 
 def _short(exc: BaseException) -> str:
