@@ -36,7 +36,7 @@ MAX_DURATION_S = 2 * 60 * 60
 # Decoded float32 size cap: 2 h of 48 kHz stereo is ~2.8 GB; beyond ~3 GiB the app would thrash instead.
 MAX_DECODED_BYTES = 3 * 1024**3
 _READ_BLOCK_FRAMES = 1 << 16
-_WAV_UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # streaming writers leave these placeholders in the data chunk size
+_WAV_UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # what streaming writers put in the data chunk size when the length is not yet known
 # Some writers overstate the data size by a few bytes; only a real cut-off (more than this) is refused.
 _WAV_SLACK_BYTES = 4096
 

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from genai_studio.core.media import ImageBuffer
+from genai_studio.state.undo import SwapCommand
 
 LAYER_KINDS = ("image", "result", "mask")
 UNDO_LIMIT = 50  # undo steps kept; removed layers stay alive in memory while they can still be restored
@@ -41,20 +42,6 @@ class Layer:
 class _Snapshot:
     layers: tuple[Layer, ...]
     active_id: int | None
-
-
-class _SnapshotCommand(QUndoCommand):
-    """Swaps the whole (immutable) layer stack between two snapshots."""
-
-    def __init__(self, state: CanvasState, text: str, before: _Snapshot, after: _Snapshot) -> None:
-        super().__init__(text)
-        self._state, self._before, self._after = state, before, after
-
-    def redo(self) -> None:
-        self._state._restore(self._after)
-
-    def undo(self) -> None:
-        self._state._restore(self._before)
 
 
 class CanvasState(QObject):
@@ -199,7 +186,7 @@ class CanvasState(QObject):
     def _push(self, text: str, layers: Sequence[Layer], active_id: int | None) -> None:
         before = _Snapshot(self._layers, self._active_id)
         after = _Snapshot(tuple(layers), active_id)
-        self.undo_stack.push(_SnapshotCommand(self, text, before, after))  # push() runs redo() now
+        self.undo_stack.push(SwapCommand(text, self._restore, before, after))  # push() runs redo() now
 
     def _restore(self, snapshot: _Snapshot) -> None:
         # Both fields change before any signal, so a slot never sees an active id that is not a layer.

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from genai_studio.core.media import AudioBuffer
 from genai_studio.mediaio.audio import resample
+from genai_studio.state.undo import SwapCommand
 
 DEFAULT_SAMPLE_RATE = 48000
 
@@ -51,22 +52,6 @@ class Track:
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-class _SwapTracks(QUndoCommand):
-    """Replaces the state's track tuple; undo puts the previous tuple back."""
-
-    def __init__(self, state: "TimelineState", text: str, after: tuple[Track, ...]) -> None:
-        super().__init__(text)
-        self._state = state
-        self._before = state.tracks
-        self._after = after
-
-    def redo(self) -> None:
-        self._state._set_tracks(self._after)
-
-    def undo(self) -> None:
-        self._state._set_tracks(self._before)
 
 
 class TimelineState(QObject):
@@ -224,7 +209,7 @@ class TimelineState(QObject):
 
     # ----- internals -----------------------------------------------------------------------------------
     def _push(self, text: str, tracks: tuple[Track, ...]) -> None:
-        self.undo_stack.push(_SwapTracks(self, text, tracks))
+        self.undo_stack.push(SwapCommand(text, self._set_tracks, self.tracks, tracks))
 
     def _set_tracks(self, tracks: tuple[Track, ...]) -> None:
         self._tracks = tracks
