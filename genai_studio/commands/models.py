@@ -36,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction, store_factory: StoreFactory
     p.add_argument("id", metavar="ID", nargs="?", help="one model id (default: all)")
     p.set_defaults(func=cmd_verify)
 
+    p = actions.add_parser("prepare", help="convert the built-in models from their packages now (else: on first use)")
+    p.add_argument("id", metavar="ID", nargs="?", help="one model id (default: all)")
+    p.set_defaults(func=cmd_prepare)
+
     p = actions.add_parser("remove", help="delete an imported model")
     p.add_argument("id", metavar="ID", help="id of an imported model")
     p.set_defaults(func=cmd_remove)
@@ -116,6 +120,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{model_id.ljust(width)}  {status}{'  ' + detail if detail else ''}")
     bad = [r for r in results if r[1] in (MISMATCH, MISSING)]
     return 1 if bad else 0
+
+
+@_guarded
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from genai_studio.engines import registry
+
+    store = _store(args)
+    entries = [store.get(args.id)] if args.id else store.list()
+    for entry in entries:
+        if entry.manifest.source.kind == "converted":
+            path = registry.call("models.ensure_converted", entry.manifest, entry.weight_path.parent)
+            print(f"{entry.id}: {path}")
+    for model_id, status, detail in store.verify(args.id):
+        if status in (MISMATCH, MISSING):
+            print(f"error: {model_id}: {status} {detail}", file=sys.stderr)
+            return 1
+    return 0
 
 
 @_guarded

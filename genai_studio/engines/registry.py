@@ -13,6 +13,7 @@ from typing import Any, Callable
 # name → "package.module:function". Keep sorted by name.
 ENGINES: dict[str, str] = {
     "engines.warmup": "genai_studio.engines.warmup:warm_up",
+    "models.ensure_converted": "genai_studio.engines.restore.realesrgan:ensure_converted",
     "models.describe_file": "genai_studio.engines.restore.detect:describe_model_file",
     "models.sha256": "genai_studio.engines.loading:sha256_file",
     "models.to_safetensors": "genai_studio.engines.loading:convert_to_safetensors",

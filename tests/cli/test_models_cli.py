@@ -103,3 +103,12 @@ def test_errors_are_one_line_with_exit_code_2(run, tmp_path):
 def test_models_without_action_prints_help(run):
     code, _, err = run("models")
     assert code == 2 and "list" in err
+
+
+def test_prepare_converts_builtin_models_and_verify_says_ok(studio_home, capsys):
+    from genai_studio.cli import main
+
+    assert main(["models", "prepare", "realesr-animevideov3-x2"]) == 0
+    assert "realesr-animevideov3.safetensors" in capsys.readouterr().out
+    assert main(["models", "verify", "realesr-animevideov3-x2"]) == 0
+    assert "ok" in capsys.readouterr().out
