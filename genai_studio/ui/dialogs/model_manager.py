@@ -1,8 +1,7 @@
 """Model manager dialog: see every model, import a restoration model file, verify hashes, remove imports.
 
-Import and Verify run synchronously on the GUI thread under a wait cursor: an import loads torch and
-spandrel the first time (a second or two) and hashing a few-MB file is quick. Move them onto the job
-runtime if users bring models big enough for the window to stall noticeably.
+Import and Verify run on a background thread (ui/background.py) while the dialog waits disabled with
+a busy cursor, so the window keeps painting even when an import loads torch for the first time.
 
 The dialog talks to the store through the small :class:`ModelStoreLike` protocol and never imports
 the runtime's store module, because that module reaches the engines (the ui must not, even indirectly).
@@ -17,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from genai_studio.core.errors import StudioError
+from genai_studio.ui.background import run_in_background
 
 COLUMNS = ("Name", "ID", "Task", "Architecture", "Scale", "Size", "Source", "License", "Status")
 STATUS_COLUMN = COLUMNS.index("Status")
@@ -145,8 +144,7 @@ class ModelManagerDialog(QDialog):
     def import_path(self, path: str) -> bool:
         """Import one file; a refusal is explained in a message box and the dialog stays open."""
         try:
-            with _WaitCursor():
-                entry = self._store.import_file(path)
+            entry = run_in_background(self, self._store.import_file, path)
         except StudioError as exc:
             self.show_error("Could not import model", exc.message)
             return False
@@ -156,8 +154,7 @@ class ModelManagerDialog(QDialog):
 
     def _on_verify(self) -> None:
         try:
-            with _WaitCursor():
-                results = self._store.verify()
+            results = run_in_background(self, self._store.verify)
         except StudioError as exc:
             self.show_error("Could not verify models", exc.message)
             return
@@ -199,14 +196,6 @@ class ModelManagerDialog(QDialog):
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)
-
-
-class _WaitCursor:
-    def __enter__(self) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-
-    def __exit__(self, *exc: object) -> None:
-        QApplication.restoreOverrideCursor()
 
 
 def _human_size(n: int) -> str:
