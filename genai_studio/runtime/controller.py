@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import time
@@ -50,6 +51,7 @@ class JobController(QObject):
             worker = DeviceWorker(name)
             worker.event.connect(self._on_worker_event, Qt.ConnectionType.QueuedConnection)
             worker.start()
+            _keep_alive_until_finished(worker)
             self._workers[name] = worker
         return self._workers[name]
 
@@ -93,10 +95,30 @@ class JobController(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and join the workers; True when all stopped in time."""
         self.cancel_all()
-        stopped = True
         for worker in self._workers.values():
             worker.stop()
-        for worker in self._workers.values():
-            stopped = worker.wait(timeout_ms) and stopped
+        stopped = all([worker.wait(timeout_ms) for worker in self._workers.values()])
         self._workers.clear()
         return stopped
+
+
+# Every started worker stays referenced here until its thread has ended: Qt aborts the process when a
+# running QThread is destroyed, which would otherwise happen if a controller were garbage-collected
+# without shutdown(), or shut down while a step that cannot be interrupted (model loading) outlived
+# the timeout. At interpreter exit the survivors are stopped and joined.
+_LIVE_WORKERS: set[DeviceWorker] = set()
+
+
+def _keep_alive_until_finished(worker: DeviceWorker) -> None:
+    if not _LIVE_WORKERS:
+        atexit.register(_stop_live_workers)
+    _LIVE_WORKERS.add(worker)
+    worker.finished.connect(lambda: _LIVE_WORKERS.discard(worker))
+
+
+def _stop_live_workers() -> None:
+    for worker in list(_LIVE_WORKERS):
+        worker.cancel_all()
+        worker.stop()
+    for worker in list(_LIVE_WORKERS):
+        worker.wait(60_000)

@@ -149,3 +149,26 @@ def test_shutdown_cancels_and_joins(qtbot):
     job_id = c.submit(JobSpec(device="cpu"))
     qtbot.waitUntil(lambda: c.jobs[job_id].state is JobState.RUNNING, timeout=3000)
     assert c.shutdown(timeout_ms=3000)
+
+
+def test_a_controller_dropped_without_shutdown_does_not_abort_the_process():
+    """Qt aborts when a running QThread is destroyed; a forgotten controller must not do that."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, time\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from genai_studio.core.jobs import JobSpec\n"
+        "from genai_studio.runtime.controller import JobController\n"
+        "app = QCoreApplication([])\n"
+        "c = JobController(lambda spec, token: time.sleep(0.2))\n"
+        "c.submit(JobSpec(device='cpu'))\n"
+        "time.sleep(0.05)\n"
+        "del c\n"
+        "gc.collect()\n"
+        "print('survived', flush=True)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "survived" in result.stdout and "Destroyed while thread" not in result.stderr
