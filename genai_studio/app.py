@@ -66,6 +66,7 @@ def run_app(files: list[str] | None = None) -> int:
     window = create_main_window()
     window.show()
     start_warmup(window)
+    QTimer.singleShot(0, window.project.offer_recovery)  # a crashed or killed session left an autosave?
     log.info("GenAI Studio %s started in %.2f s (log: %s)", __version__, time.perf_counter() - started, log_path)
     if files:
         QTimer.singleShot(0, lambda: window.open_paths([str(Path(f)) for f in files]))

@@ -8,11 +8,11 @@ import sys
 from genai_studio import __version__
 
 
-COMMANDS = ("gui", "upscale", "models", "bench")
+COMMANDS = ("gui", "upscale", "models", "bench", "project")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.commands import bench, models, upscale
+    from genai_studio.commands import bench, models, project, upscale
 
     parser = argparse.ArgumentParser(
         prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     upscale.register(sub)
     models.register(sub)
     bench.register(sub)
+    project.register(sub)
     return parser
 
 

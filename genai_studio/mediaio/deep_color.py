@@ -119,8 +119,15 @@ def _filter_band(band: np.ndarray, prev: np.ndarray, bpp: int) -> np.ndarray:
     return np.hstack([best.astype(np.uint8)[:, None], chosen])
 
 
-def encode_png16(pixels: np.ndarray) -> bytes:
-    """(H, W, C) uint16 with C = 1 gray, 2 gray+alpha, 3 RGB or 4 RGBA -> 16-bit PNG file bytes."""
+def itxt_chunk(keyword: str, text: str) -> bytes:
+    """An uncompressed PNG iTXt chunk (UTF-8 text), e.g. for provenance metadata."""
+    return _png_chunk(b"iTXt", keyword.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8"))
+
+
+def encode_png16(pixels: np.ndarray, text: dict[str, str] | None = None) -> bytes:
+    """(H, W, C) uint16 with C = 1 gray, 2 gray+alpha, 3 RGB or 4 RGBA -> 16-bit PNG file bytes.
+
+    ``text`` entries become iTXt chunks before the image data."""
     height, width, channels = pixels.shape
     color_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
     rows = np.ascontiguousarray(pixels, dtype=">u2").view(np.uint8).reshape(height, width * channels * 2)
@@ -128,6 +135,7 @@ def encode_png16(pixels: np.ndarray) -> bytes:
 
     compressor = zlib.compressobj(6)
     parts = [_PNG_MAGIC, _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0))]
+    parts.extend(itxt_chunk(k, v) for k, v in (text or {}).items())
     prev = np.zeros(rows.shape[1], dtype=np.uint8)
     for start in range(0, height, _ROWS_PER_CHUNK):
         band = rows[start : start + _ROWS_PER_CHUNK]

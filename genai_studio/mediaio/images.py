@@ -9,8 +9,11 @@ rename), so a failed save never leaves a partial file behind.
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import os
+import re
 import stat
 import struct
 import zlib
@@ -24,6 +27,7 @@ from PIL import Image, ImageFile, ImageOps
 # Importing the plugins registers them in Image.OPEN / Image.SAVE.
 from PIL import BmpImagePlugin, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401
 
+from genai_studio import __version__
 from genai_studio.core.errors import BadInput
 from genai_studio.core.media import ImageBuffer
 from genai_studio.mediaio import deep_color
@@ -275,12 +279,14 @@ def _with_color_key(pixels: np.ndarray, key: object) -> np.ndarray:
 # -------------------------------------------------------------------------------------------- saving
 
 
-def save_image(image: ImageBuffer, path: str | os.PathLike[str], quality: int = 95) -> None:
+def save_image(image: ImageBuffer, path: str | os.PathLike[str], quality: int = 95,
+               provenance: dict | None = None) -> None:
     """Write ``image`` in the format named by the extension, atomically.
 
     16-bit images stay 16-bit in PNG and TIFF and are rounded to 8 bits for JPEG, WebP and BMP. Formats
     without alpha (JPEG, BMP) get the image composited over white. ``quality`` (1-100) is used by JPEG
-    and WebP (100 = lossless WebP). Raises BadInput for a bad path/extension, DiskFull when the folder is
+    and WebP (100 = lossless WebP). ``provenance`` (the generating job spec) is embedded in PNG and WebP
+    files (see :func:`read_provenance`). Raises BadInput for a bad path/extension, DiskFull when the folder is
     full or not writable; either way nothing is left at ``path`` or beside it.
     """
     path = Path(path)
@@ -296,10 +302,36 @@ def save_image(image: ImageBuffer, path: str | os.PathLike[str], quality: int = 
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise BadInput(f"Cannot save {path.name}: {folder} {what}.")
-    write_bytes_atomic(path, encode_image(image, fmt, quality))
+    write_bytes_atomic(path, encode_image(image, fmt, quality, provenance))
 
 
-def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int = 95) -> bytes:
+PROVENANCE_KEY = "genai-studio"  # PNG iTXt keyword / XMP property holding the job spec as JSON
+_XMP_TEMPLATE = (
+    '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    'xmlns:gs="https://genai-studio.invalid/ns/1.0/" gs:provenance="{}"/></rdf:RDF></x:xmpmeta>'
+    '<?xpacket end="w"?>'
+)
+
+
+def _provenance_text(provenance: dict) -> str:
+    return json.dumps({"software": f"GenAI Studio {__version__}", "job": provenance}, ensure_ascii=False,
+                      sort_keys=True, default=str)
+
+
+def read_provenance(path: str | os.PathLike[str]) -> dict | None:
+    """The provenance a PNG or WebP export carries, or None."""
+    with Image.open(path) as im:
+        text = im.info.get(PROVENANCE_KEY)
+        xmp = im.info.get("xmp")
+    if text is None and xmp:
+        xmp_text = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else str(xmp)
+        match = re.search(r'gs:provenance="([^"]*)"', xmp_text)
+        text = html.unescape(match.group(1)) if match else None
+    return json.loads(text) if text else None
+
+
+def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int = 95, provenance: dict | None = None) -> bytes:
     """Encode to file bytes in a Pillow format id ("PNG", "JPEG", "WEBP", "TIFF", "BMP")."""
     fmt = fmt.upper()
     if fmt not in _FORMATS:
@@ -309,7 +341,10 @@ def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int = 95) -> byt
     pixels = image.pixels
     if image.bit_depth == 16 and fmt in ("PNG", "TIFF"):
         deep = _compact_channels(pixels, allow_gray_alpha=fmt == "PNG")
-        return deep_color.encode_png16(deep) if fmt == "PNG" else deep_color.encode_tiff16(deep)
+        if fmt == "PNG":
+            text = {PROVENANCE_KEY: _provenance_text(provenance)} if provenance is not None else None
+            return deep_color.encode_png16(deep, text)
+        return deep_color.encode_tiff16(deep)
 
     pixels = image.to_uint8()
     if pixels.shape[2] == 4 and fmt in ("JPEG", "BMP"):
@@ -328,6 +363,12 @@ def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int = 95) -> byt
         options.update(quality=quality, lossless=quality >= 100, exact=quality >= 100, method=4)
     elif fmt == "TIFF":
         options.update(compression="tiff_adobe_deflate")
+    if provenance is not None and fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt(PROVENANCE_KEY, _provenance_text(provenance))
+        options["pnginfo"] = info
+    elif provenance is not None and fmt == "WEBP":
+        options["xmp"] = _XMP_TEMPLATE.format(html.escape(_provenance_text(provenance), quote=True)).encode("utf-8")
     out = io.BytesIO()
     pil.save(out, fmt, **options)
     return out.getvalue()

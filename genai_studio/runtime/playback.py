@@ -44,6 +44,41 @@ def _default_output(sd: ModuleType) -> dict | None:
     return dict(info)
 
 
+def list_output_devices() -> tuple[list[str], str]:
+    """(names of the devices that can play sound, reason) — reason is "" unless the list is empty.
+
+    Names are unique and in PortAudio's order; they are what ``AudioPlayer.set_output_device`` takes.
+    """
+    try:
+        sd = _import_sounddevice()
+    except (OSError, ImportError):
+        return [], NO_PORTAUDIO_MESSAGE
+    names = [name for name, _index, _info in _output_devices(sd)]
+    names = list(dict.fromkeys(names))  # the same device under two host APIs shows once
+    return (names, "") if names else ([], NO_DEVICE_MESSAGE)
+
+
+def _output_devices(sd: ModuleType) -> list[tuple[str, int | None, dict]]:
+    """(name, PortAudio index, info) of every device with output channels; [] when the query fails."""
+    try:
+        devices = sd.query_devices()
+    except Exception:  # PortAudioError when PortAudio cannot enumerate (no sound system at all)
+        return []
+    if isinstance(devices, dict):  # a single device comes back as a bare dict
+        devices = [devices]
+    out = []
+    for position, info in enumerate(devices):
+        try:
+            name = str(info.get("name", "")).strip()
+            channels = int(info.get("max_output_channels", 0))
+        except (AttributeError, TypeError, ValueError):
+            continue
+        if name and channels >= 1:
+            index = info.get("index", position)
+            out.append((name, int(index) if isinstance(index, int) else position, dict(info)))
+    return out
+
+
 def audio_output_status() -> tuple[bool, str]:
     """(available, sentence) describing whether playback can work on this machine."""
     try:
@@ -57,7 +92,7 @@ def audio_output_status() -> tuple[bool, str]:
 
 
 class AudioPlayer(QObject):
-    """Plays one float32 (frames, channels) buffer at a time on the default output device.
+    """Plays one float32 (frames, channels) buffer at a time on the chosen (or default) output device.
 
     A PortAudio callback copies frames from the buffer, so the position is counted in frames actually
     handed to the device and ``stop()`` takes effect within one device buffer.
@@ -65,7 +100,9 @@ class AudioPlayer(QObject):
 
     position_changed = Signal(float)  # seconds into the buffer, ~30 Hz while playing
     finished = Signal()  # the buffer played to its end (not emitted by stop())
-    error = Signal(str)  # one user-facing sentence; playback is stopped when this fires
+    # One user-facing sentence. Playback is stopped when this fires, with one exception: when the chosen
+    # output device is missing, play() reports it once and goes on playing on the default device.
+    error = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +113,8 @@ class AudioPlayer(QObject):
         self._done = threading.Event()  # set by the audio thread when the buffer is exhausted
         self._latency_s = 0.0  # seconds between the callback handing a frame over and it being heard
         self._start_s = 0.0
+        self._device_name = ""  # "" = the system default output
+        self._missing_reported = False  # the "device not connected" sentence is said once per choice
         self._timer = QTimer(self)
         self._timer.setInterval(POSITION_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
@@ -83,6 +122,22 @@ class AudioPlayer(QObject):
     @property
     def is_playing(self) -> bool:
         return self._stream is not None
+
+    @property
+    def output_device(self) -> str:
+        """The chosen output device's name; "" = the system default."""
+        return self._device_name
+
+    def set_output_device(self, name: str) -> None:
+        """Play on the device called ``name`` from the next play() on ("" = the system default).
+
+        A name that is not connected is not an error here: the next play() says so once and uses the
+        default device, and the name is tried again on every play (the device may be plugged back in).
+        """
+        name = (name or "").strip()
+        if name != self._device_name:
+            self._device_name = name
+            self._missing_reported = False
 
     @property
     def position_s(self) -> float:
@@ -105,7 +160,7 @@ class AudioPlayer(QObject):
             log.info("sounddevice unavailable: %s", exc)
             self.error.emit(NO_PORTAUDIO_MESSAGE)
             return False
-        device = _default_output(sd)
+        device, index = self._resolve_device(sd)
         if device is None:
             self.error.emit(NO_DEVICE_MESSAGE)
             return False
@@ -114,13 +169,30 @@ class AudioPlayer(QObject):
             data = data.mean(axis=1, keepdims=True, dtype=np.float32)  # mono device: downmix
             channels = 1
         try:
-            self._open(sd, data, int(sample_rate), float(start_s), channels, device)
+            self._open(sd, data, int(sample_rate), float(start_s), channels, device, index)
         except Exception as exc:  # PortAudioError and friends: the device refused or broke
             log.warning("audio output failed", exc_info=True)
             self._close()
             self.error.emit(f"The audio output device failed ({_reason(exc)}), so playback is off. {_STILL_WORKS}")
             return False
         return True
+
+    def _resolve_device(self, sd: ModuleType) -> tuple[dict | None, int | None]:
+        """(info, PortAudio index) of the device to open; index None = PortAudio's default output."""
+        if self._device_name:
+            for name, index, info in _output_devices(sd):
+                if name == self._device_name:
+                    self._missing_reported = False
+                    return info, index
+            default = _default_output(sd)
+            # With no default either, play() says "no device" once; two boxes would say the same thing.
+            if default is not None and not self._missing_reported:
+                self._missing_reported = True
+                log.info("audio output device %r not found; using the default", self._device_name)
+                self.error.emit(f"The audio output device “{self._device_name}” is not connected, so the "
+                                "system default output is used instead (choose another in Preferences).")
+            return default, None
+        return _default_output(sd), None
 
     def stop(self) -> None:
         """Stop at once (abort, do not drain); the position stays where playback stopped."""
@@ -141,9 +213,11 @@ class AudioPlayer(QObject):
         return np.ascontiguousarray(np.clip(data, -1.0, 1.0))
 
     def _open(self, sd: ModuleType, data: np.ndarray, rate: int, start_s: float, channels: int,
-              device: dict) -> None:
+              device: dict, index: int | None) -> None:
+        # Only name a device when one was chosen, so the default path calls PortAudio exactly as before.
+        where = {} if index is None else {"device": index}
         try:
-            sd.check_output_settings(samplerate=rate, channels=channels, dtype="float32")
+            sd.check_output_settings(samplerate=rate, channels=channels, dtype="float32", **where)
         except Exception:
             # The device cannot run at the buffer's rate: convert to its own rate rather than fail.
             device_rate = int(device.get("default_samplerate") or 48000)
@@ -152,7 +226,7 @@ class AudioPlayer(QObject):
         self._data, self._rate, self._start_s = data, rate, max(0.0, start_s)
         self._frame = min(len(data), int(round(self._start_s * rate)))
         self._done.clear()
-        stream = sd.OutputStream(samplerate=rate, channels=channels, dtype="float32",
+        stream = sd.OutputStream(samplerate=rate, channels=channels, dtype="float32", **where,
                                  callback=self._make_callback(sd), finished_callback=self._done.set)
         self._stream = stream
         self._latency_s = float(stream.latency or 0.0)

@@ -31,6 +31,7 @@ class Layer:
     kind: str = "image"
     visible: bool = True
     source_id: int | None = None
+    spec: dict | None = None  # JobSpec.to_json() of the job that produced it, so it can be re-run
 
     @property
     def size(self) -> tuple[int, int]:
@@ -50,10 +51,12 @@ class CanvasState(QObject):
     layers_changed = Signal()
     active_changed = Signal(int)  # new active layer id, or NO_LAYER
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
-        self.undo_stack = QUndoStack(self)
-        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        # The window passes one stack shared with the timeline, so undo follows the user's order of edits.
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        if undo_stack is None:
+            self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._layers: tuple[Layer, ...] = ()
         self._active_id: int | None = None
         self._next_id = 1  # ids are never reused, so undo/redo can restore a layer under its old id
@@ -122,12 +125,13 @@ class CanvasState(QObject):
         return layer.id
 
     def add_layer(
-        self, image: ImageBuffer, name: str | None = None, kind: str = "image", source_id: int | None = None
+        self, image: ImageBuffer, name: str | None = None, kind: str = "image", source_id: int | None = None,
+        spec: dict | None = None,
     ) -> int:
         """Put a new layer on top and make it active; returns its id."""
         if source_id is not None and not self.has_layer(source_id):
             raise KeyError(f"source layer {source_id} does not exist")
-        layer = self._new_layer(image, name, kind, source_id)
+        layer = replace(self._new_layer(image, name, kind, source_id), spec=spec)
         self._push(f"Add {layer.name}", (*self._layers, layer), layer.id)
         return layer.id
 
@@ -169,6 +173,14 @@ class CanvasState(QObject):
         """Remove every layer (undoable)."""
         if self._layers:
             self._push("Clear canvas", (), None)
+
+    def replace_all(self, layers: Sequence[Layer], active_id: int | None) -> None:
+        """Load a whole document (opening a project): not undoable, so the history starts empty."""
+        ids = [layer.id for layer in layers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("layer ids must be unique")
+        self._next_id = max(ids, default=0) + 1
+        self._restore(_Snapshot(tuple(layers), active_id))
 
     # ----------------------------------------------------------------------------------- internals
 

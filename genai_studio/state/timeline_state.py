@@ -60,7 +60,8 @@ class TimelineState(QObject):
     changed = Signal()
     playhead_changed = Signal(float)  # seconds
 
-    def __init__(self, sample_rate: int = DEFAULT_SAMPLE_RATE, parent: QObject | None = None) -> None:
+    def __init__(self, sample_rate: int = DEFAULT_SAMPLE_RATE, parent: QObject | None = None,
+                 undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
         if sample_rate <= 0:
             raise ValueError(f"sample rate must be positive, got {sample_rate}")
@@ -69,7 +70,12 @@ class TimelineState(QObject):
         self._playhead_s = 0.0
         # Clip audio converted to the project rate and to stereo, keyed by the AudioBuffer object itself.
         self._mix_cache: dict[AudioBuffer, np.ndarray] = {}
-        self.undo_stack = QUndoStack(self)
+        # The window passes one stack shared with the canvas, so undo follows the user's order of edits.
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        # Musical settings saved with the project (the melody tools will edit them).
+        self.tempo_bpm = 120.0
+        self.key = "C major"
+        self.time_signature = "4/4"
 
     # ----- reading -------------------------------------------------------------------------------------
     @property
@@ -175,6 +181,17 @@ class TimelineState(QObject):
         self.undo_stack.clear()
         self._set_tracks(())
         self.set_playhead(0.0)
+
+    def replace_all(self, tracks: tuple[Track, ...], sample_rate: int, tempo_bpm: float, key: str,
+                    time_signature: str, playhead_s: float) -> None:
+        """Load a whole document (opening a project): not undoable."""
+        if sample_rate <= 0:
+            raise ValueError(f"sample rate must be positive, got {sample_rate}")
+        self._sample_rate = int(sample_rate)
+        self._mix_cache.clear()
+        self.tempo_bpm, self.key, self.time_signature = float(tempo_bpm), key, time_signature
+        self._set_tracks(tuple(tracks))
+        self.set_playhead(playhead_s)
 
     # ----- mixing --------------------------------------------------------------------------------------
     def mix(self, start_s: float = 0.0, end_s: float | None = None) -> np.ndarray:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QUndoView, QWidget,
+)
 
 from genai_studio.core.jobs import ImageResult, JobEvent, JobState, UpscaleSpec
 from genai_studio.runtime.controller import JobController
@@ -14,6 +16,7 @@ from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.canvas.pane import CanvasPane
 from genai_studio.ui.dialogs.about import AboutDialog
 from genai_studio.ui.dialogs.model_manager import ModelManagerDialog
+from genai_studio.ui.project_workflow import ProjectWorkflow
 from genai_studio.ui.panels.jobs_panel import JobsPanel
 from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
 from genai_studio.ui.timeline.pane import TimelinePane
@@ -42,8 +45,11 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.store = store
         self.log_dir = log_dir
-        self.canvas_state = CanvasState(self)
-        self.timeline_state = TimelineState(parent=self)
+        # One undo history for both panes: Edit ▸ Undo takes back the last thing the user did, wherever.
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(100)
+        self.canvas_state = CanvasState(self, undo_stack=self.undo_stack)
+        self.timeline_state = TimelineState(parent=self, undo_stack=self.undo_stack)
         self.player = AudioPlayer(self)
         self._job_sources: dict[int, int | None] = {}  # job id → canvas layer the job was made from
 
@@ -65,11 +71,18 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.undo_group = QUndoGroup(self)
-        self.undo_group.addStack(self.canvas_state.undo_stack)
-        self.undo_group.addStack(self.timeline_state.undo_stack)
-        self.undo_group.setActiveStack(self.canvas_state.undo_stack)
-        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+        self.history = QUndoView(self.undo_stack)
+        self.history.setEmptyLabel("<opened>")
+        self.history_dock = self._dock("History", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.jobs_dock, self.history_dock)
+        self.jobs_dock.raise_()
+
+        self.project = ProjectWorkflow(self, self.canvas_state, self.timeline_state, self.undo_stack)
+        self.project.title_changed.connect(self._update_title)
+        self.project.error.connect(self.show_error)
+        self.project.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.project.recent_changed.connect(self._rebuild_recent_menu)
+        self._update_title()
 
         self.device_label = QLabel(f"Device: {device_text}")
         self.statusBar().addPermanentWidget(self.device_label)
@@ -101,17 +114,25 @@ class MainWindow(QMainWindow):
         ca, ta = self.canvas.actions, self.timeline.actions
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(ca["open"])
+        file_menu.addAction(self._action("&New Project", self.project.new, QKeySequence.StandardKey.New))
+        ca["open"].setShortcut(QKeySequence())  # File ▸ Open… below takes Ctrl+O for images and projects
+        file_menu.addAction(self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._rebuild_recent_menu(self.project.recent)
         file_menu.addAction(ta["import_audio"])
         file_menu.addSeparator()
+        file_menu.addAction(self._action("&Save Project", self.project.save, QKeySequence.StandardKey.Save))
+        file_menu.addAction(self._action("Save Project &As…", self.project.save_as, QKeySequence("Ctrl+Shift+S")))
+        file_menu.addSeparator()
         file_menu.addAction(ca["export"])
+        file_menu.addAction(self._action("Export Audio &Mix…", self.export_mix_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         edit = bar.addMenu("&Edit")
-        undo = self.undo_group.createUndoAction(self, "&Undo")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_group.createRedoAction(self, "&Redo")
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
         edit.addSeparator()
@@ -125,6 +146,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(self.tools_dock.toggleViewAction())
         view.addAction(self.jobs_dock.toggleViewAction())
+        view.addAction(self.history_dock.toggleViewAction())
 
         image = bar.addMenu("&Image")
         image.addAction(self._action("&Upscale…", self._show_upscale, "Ctrl+Shift+U"))
@@ -140,8 +162,8 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Open &Log Folder", self._open_log_folder))
         help_menu.addAction(self._action("&About GenAI Studio", self.show_about))
-        # The window's undo group drives Edit ▸ Undo/Redo for whichever pane has focus; the canvas's own
-        # undo actions would make Ctrl+Z ambiguous, so they lose their shortcuts.
+        # Edit ▸ Undo/Redo drive the shared stack; the canvas's own undo actions would make Ctrl+Z
+        # ambiguous, so they lose their shortcuts.
         for key in ("undo", "redo"):
             ca[key].setShortcut(QKeySequence())
         for action in list(ta.values()):
@@ -167,7 +189,8 @@ class MainWindow(QMainWindow):
             source = self._job_sources.pop(event.job_id, None)
             if not self.canvas_state.has_layer(source):
                 source = None  # the source layer was deleted while the job ran
-            self.canvas_state.add_layer(result.image, result.image.name, kind="result", source_id=source)
+            self.canvas_state.add_layer(result.image, result.image.name, kind="result", source_id=source,
+                                        spec=result.spec.to_json())
             note = f" ({'; '.join(result.notes)})" if result.notes else ""
             self.statusBar().showMessage(
                 f"{result.image.name}: {result.image.width}×{result.image.height} in {result.seconds:.1f} s "
@@ -213,17 +236,6 @@ class MainWindow(QMainWindow):
     def _open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.log_dir))
 
-    def _on_focus_changed(self, _old, new) -> None:
-        widget = new
-        while widget is not None:
-            if widget is self.timeline:
-                self.undo_group.setActiveStack(self.timeline_state.undo_stack)
-                return
-            if widget is self.canvas:
-                self.undo_group.setActiveStack(self.canvas_state.undo_stack)
-                return
-            widget = widget.parentWidget()
-
     # ----- drag and drop onto the window: images → canvas, audio → timeline -----------------------
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
@@ -233,10 +245,15 @@ class MainWindow(QMainWindow):
         self.open_paths([u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()])
 
     def open_paths(self, paths: list[str]) -> None:
+        """Route files by type: a project opens as the document, images go to the canvas, audio to the timeline."""
+        from genai_studio.core.project import FILE_EXTENSION
         from genai_studio.mediaio.audio import SUPPORTED_AUDIO_EXTENSIONS
 
+        projects = [p for p in paths if p.lower().endswith(FILE_EXTENSION)]
+        if projects:
+            self.project.open(projects[0])
         audio = [p for p in paths if p.lower().endswith(tuple(SUPPORTED_AUDIO_EXTENSIONS))]
-        images = [p for p in paths if p not in audio]
+        images = [p for p in paths if p not in audio and p not in projects]
         if images:
             self.canvas.open_files(images)
         if audio:
@@ -252,7 +269,52 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def open_dialog(self) -> None:
+        from genai_studio.mediaio.images import IMAGE_FILE_FILTER
+        from genai_studio.ui.project_workflow import PROJECT_FILTER
+
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open", "", f"{PROJECT_FILTER};;{IMAGE_FILE_FILTER}")
+        if paths:
+            self.open_paths(paths)
+
+    def export_mix_dialog(self) -> None:
+        from genai_studio.mediaio.audio import AUDIO_FILE_FILTER
+
+        path, _ = QFileDialog.getSaveFileName(self, "Export audio mix", "mix.wav", AUDIO_FILE_FILTER)
+        if path:
+            self.export_mix(path)
+
+    def export_mix(self, path: str) -> bool:
+        from genai_studio.core.errors import StudioError
+        from genai_studio.core.media import AudioBuffer
+        from genai_studio.mediaio.audio import save_audio
+
+        if not self.timeline_state.clips():
+            self.show_error("Nothing to export", "The timeline has no audio clips yet.")
+            return False
+        try:
+            save_audio(AudioBuffer(self.timeline_state.mix(), self.timeline_state.sample_rate, "mix"), path)
+        except StudioError as exc:
+            self.show_error("Cannot export audio", exc.message)
+            return False
+        self.statusBar().showMessage(f"Exported the mix to {path}", 6000)
+        return True
+
+    def _update_title(self, _title: str | None = None) -> None:
+        self.setWindowTitle(f"{self.project.title}[*] — GenAI Studio")
+        self.setWindowModified(self.project.is_dirty)
+
+    def _rebuild_recent_menu(self, recent: list[str]) -> None:
+        self.recent_menu.clear()
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.project.open(p))
+        self.recent_menu.setEnabled(bool(recent))
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.project.maybe_save():
+            event.ignore()
+            return
         if self.controller.active_count():
             answer = QMessageBox.question(
                 self, "Jobs are running", f"{self.controller.active_count()} job(s) are still running. "
@@ -265,4 +327,5 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState())
         self.player.stop()
         self.controller.shutdown()
+        self.project.shutdown()
         event.accept()

@@ -220,3 +220,150 @@ def test_sounddevice_is_imported_lazily():
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(REPO)),
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+# ----- output device choice -------------------------------------------------------------------------------
+def _multi_device_sd() -> SimpleNamespace:
+    """A fake sounddevice with an input-only mic, two outputs (one listed under two host APIs), recording
+    which device each stream was opened on."""
+    devices = [
+        {"index": 0, "name": "Mic", "max_input_channels": 2, "max_output_channels": 0, "default_samplerate": 48000.0},
+        {"index": 1, "name": "Speakers", "max_output_channels": 2, "default_samplerate": 48000.0},
+        {"index": 2, "name": "USB DAC", "max_output_channels": 1, "default_samplerate": 44100.0},
+        {"index": 3, "name": "Speakers", "max_output_channels": 8, "default_samplerate": 48000.0},
+    ]
+    opened: list = []
+    checked: list = []
+
+    class Stream:
+        def __init__(self, samplerate, channels, dtype, callback, finished_callback, device=None):
+            opened.append({"device": device, "channels": channels, "samplerate": samplerate})
+            self.active, self.latency = False, 0.0
+
+        def start(self):
+            self.active = True
+
+        def abort(self, ignore_errors=True):
+            self.active = False
+
+        def close(self, ignore_errors=True):
+            pass
+
+    def query_devices(device=None, kind=None):
+        if kind == "output":
+            return devices[1]
+        return list(devices) if device is None else devices[device]
+
+    return SimpleNamespace(CallbackStop=Exception, OutputStream=Stream, query_devices=query_devices,
+                           check_output_settings=lambda **kw: checked.append(kw), opened=opened, checked=checked)
+
+
+def test_list_output_devices_names_only_outputs_once_each(monkeypatch):
+    monkeypatch.setattr(playback, "_import_sounddevice", _multi_device_sd)
+    assert playback.list_output_devices() == (["Speakers", "USB DAC"], "")
+
+
+def test_list_output_devices_without_portaudio_or_devices(monkeypatch):
+    monkeypatch.setattr(playback, "_import_sounddevice", _fail_import)
+    assert playback.list_output_devices() == ([], NO_PORTAUDIO_MESSAGE)
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: _fake_sd(devices_ok=False))
+    assert playback.list_output_devices() == ([], NO_DEVICE_MESSAGE)
+
+
+def test_a_chosen_device_is_opened_by_its_index(qtbot, monkeypatch):
+    sd = _multi_device_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    player.set_output_device("USB DAC")
+    assert player.output_device == "USB DAC"
+    with qtbot.assertNotEmitted(player.error):
+        assert player.play(np.zeros((480, 2), dtype=np.float32), 44100)
+    assert sd.opened[-1] == {"device": 2, "channels": 1, "samplerate": 44100}  # mono device: downmixed
+    assert sd.checked[-1]["device"] == 2
+    player.stop()
+    player.set_output_device("")  # back to the default: no device named, exactly as before
+    assert player.play(np.zeros((480, 2), dtype=np.float32), 48000)
+    assert sd.opened[-1]["device"] is None and "device" not in sd.checked[-1]
+    player.stop()
+
+
+def test_unknown_device_reports_once_and_falls_back_to_the_default(qtbot, monkeypatch):
+    sd = _multi_device_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    player.set_output_device("Headphones (Bluetooth)")
+    with qtbot.waitSignal(player.error, timeout=1000) as blocker:
+        assert player.play(np.zeros((480, 2), dtype=np.float32), 48000) is True
+    assert blocker.args == ["The audio output device “Headphones (Bluetooth)” is not connected, so the system "
+                            "default output is used instead (choose another in Preferences)."]
+    assert player.is_playing and sd.opened[-1]["device"] is None  # the default device
+    player.stop()
+    with qtbot.assertNotEmitted(player.error, wait=50):  # said once, not on every play
+        assert player.play(np.zeros((480, 2), dtype=np.float32), 48000)
+    player.stop()
+    player.set_output_device("Gone Again")  # a new choice is reported again
+    with qtbot.waitSignal(player.error, timeout=1000):
+        assert player.play(np.zeros((480, 2), dtype=np.float32), 48000)
+    player.stop()
+
+
+def test_unknown_device_with_no_default_says_only_no_device(qtbot, monkeypatch):
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: _fake_sd(devices_ok=False))
+    player = AudioPlayer()
+    player.set_output_device("Speakers")
+    messages: list[str] = []
+    player.error.connect(messages.append)
+    assert player.play(np.zeros((480, 2), dtype=np.float32), 48000) is False
+    assert messages == [NO_DEVICE_MESSAGE]  # one box, not "not connected" and then "no device"
+    assert not player.is_playing
+
+
+_TWO_DEVICES_ASOUNDRC = """\
+pcm.!default {{ type plug slave.pcm "nul" }}
+pcm.capture_out {{ type plug slave.pcm "cap" }}
+pcm.cap {{ type file slave.pcm "nul" file "{out}" format "raw" }}
+pcm.nul {{ type null }}
+"""
+
+_CHOSEN_DEVICE_SCRIPT = textwrap.dedent("""\
+    import json, sys
+    import numpy as np
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from genai_studio.runtime.playback import AudioPlayer, list_output_devices
+
+    app = QCoreApplication([])
+    player = AudioPlayer()
+    player.set_output_device(sys.argv[1])
+    log = {"devices": list_output_devices(), "finished": False, "errors": []}
+    player.finished.connect(lambda: (log.__setitem__("finished", True), app.quit()))
+    player.error.connect(log["errors"].append)
+    sr = 48000
+    tone = (0.5 * np.cos(2 * np.pi * 440.0 * np.arange(sr // 4) / sr)).astype(np.float32)
+    if player.play(np.stack([tone, tone], axis=1), sr):
+        QTimer.singleShot(10000, app.quit)
+        app.exec()
+    print(json.dumps(log))
+""")
+
+
+@pytest.mark.skipif(not _portaudio_available(), reason="PortAudio (Debian libportaudio2) is not installed")
+@pytest.mark.parametrize("choice", ["capture_out", "Not Plugged In"])
+def test_real_output_goes_to_the_chosen_device_or_the_default(tmp_path, choice):
+    out = tmp_path / "OUT.raw"  # only the "capture_out" device writes here; the default discards
+    (tmp_path / ".asoundrc").write_text(_TWO_DEVICES_ASOUNDRC.format(out=out))
+    (tmp_path / "play.py").write_text(_CHOSEN_DEVICE_SCRIPT)
+    env = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    env.pop("ALSA_CONFIG_PATH", None)
+    proc = subprocess.run([sys.executable, str(tmp_path / "play.py"), choice], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    log = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "capture_out" in log["devices"][0] and log["devices"][1] == ""
+    assert log["finished"] is True
+    written = out.read_bytes() if out.exists() else b""
+    if choice == "capture_out":
+        assert log["errors"] == []
+        assert np.abs(_decode_raw(written)).max() > 0.4  # the tone reached the chosen device
+    else:
+        assert len(log["errors"]) == 1 and "“Not Plugged In” is not connected" in log["errors"][0]
+        assert not written.strip(b"\x00")  # played on the default (null) device instead

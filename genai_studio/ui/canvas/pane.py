@@ -177,7 +177,7 @@ class CanvasPane(QWidget):
             return False
         path = Path(path)
         try:
-            save_image(layer.image, path)
+            save_image(layer.image, path, provenance=layer.spec)
         except StudioError as exc:
             self.error.emit("Could not export image", exc.message)
             return False

@@ -1,0 +1,100 @@
+"""The project document: everything on the canvas and the timeline, as plain immutable data.
+
+A ``.gstudio`` file (see mediaio/project_file.py) is a zip of ``project.json`` (this document's
+fields, versioned by :data:`SCHEMA_VERSION`) plus one asset per layer image (PNG) and audio clip (WAV).
+Older schemas are migrated on load by :func:`migrate`; newer ones are refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from genai_studio.core.errors import BadInput
+from genai_studio.core.media import AudioBuffer, ImageBuffer
+
+SCHEMA_VERSION = 2
+FILE_EXTENSION = ".gstudio"
+LAYER_KINDS = ("image", "result", "mask")
+
+
+@dataclass(frozen=True, eq=False)
+class LayerDoc:
+    id: int
+    name: str
+    image: ImageBuffer
+    kind: str = "image"  # one of LAYER_KINDS
+    visible: bool = True
+    source_id: int | None = None  # the layer a result was computed from
+    spec: dict[str, Any] | None = None  # JobSpec.to_json() of the job that made it (re-runnable)
+
+
+@dataclass(frozen=True, eq=False)
+class ClipDoc:
+    id: str
+    name: str
+    audio: AudioBuffer
+    start_s: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class TrackDoc:
+    id: str
+    name: str
+    clips: tuple[ClipDoc, ...] = ()
+    muted: bool = False
+    gain: float = 1.0  # linear amplitude factor
+
+
+@dataclass(frozen=True, eq=False)
+class TimelineDoc:
+    tracks: tuple[TrackDoc, ...] = ()
+    sample_rate: int = 48000  # Hz, the project's mixing rate
+    tempo_bpm: float = 120.0
+    key: str = "C major"
+    time_signature: str = "4/4"
+    playhead_s: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectDoc:
+    layers: tuple[LayerDoc, ...] = ()
+    active_layer_id: int | None = None
+    timeline: TimelineDoc = field(default_factory=TimelineDoc)
+    metadata: dict[str, Any] = field(default_factory=dict)  # e.g. {"app_version": "0.1.0"}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.layers and not any(t.clips for t in self.timeline.tracks)
+
+
+# ----- schema migrations: each step takes the project.json dict of version N and returns version N+1 --------
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 kept the tracks and the mixing rate at the top level and had no tempo, key or meter."""
+    out = {k: v for k, v in data.items() if k not in ("tracks", "sample_rate")}
+    out["timeline"] = {
+        "tracks": data.get("tracks", []), "sample_rate": data.get("sample_rate", 48000),
+        "tempo_bpm": 120.0, "key": "C major", "time_signature": "4/4", "playhead_s": 0.0,
+    }
+    out["schema_version"] = 2
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def migrate(data: dict[str, Any], source: str = "the project") -> dict[str, Any]:
+    """Bring a project.json dict from any older schema to :data:`SCHEMA_VERSION`."""
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise BadInput(f"{source} has no valid schema version; it is not a GenAI Studio project or is damaged.")
+    if version > SCHEMA_VERSION:
+        raise BadInput(
+            f"{source} was saved by a newer GenAI Studio (project format {version}; this version reads up to "
+            f"{SCHEMA_VERSION}). Update GenAI Studio to open it."
+        )
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["schema_version"]
+    return data

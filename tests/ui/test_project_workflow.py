@@ -1,0 +1,177 @@
+"""Projects in the window: save/open, dirty state and prompts, shared undo, history, autosave and recovery."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PIL import Image
+
+from genai_studio.app import create_main_window, ensure_application
+
+
+@pytest.fixture
+def window(qtbot, studio_home):
+    ensure_application()
+    w = create_main_window()
+    qtbot.addWidget(w)
+    w.project.ask_save_changes = lambda: "discard"  # tests answer prompts explicitly where it matters
+    w.show()
+    yield w
+    w.controller.shutdown()
+    w.project.shutdown()
+
+
+def _png(path, w=20, h=16, seed=0):
+    Image.fromarray((np.random.default_rng(seed).random((h, w, 3)) * 255).astype(np.uint8)).save(path)
+    return str(path)
+
+
+def _wav(path, seconds=0.5, rate=22050):
+    t = np.arange(int(seconds * rate)) / rate
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), rate)
+    return str(path)
+
+
+def _fill(window, tmp_path):
+    window.canvas.open_files([_png(tmp_path / "a.png"), _png(tmp_path / "b.png", seed=1)])
+    window.timeline.import_files([_wav(tmp_path / "tone.wav")])
+
+
+def test_save_and_reopen_restores_canvas_and_timeline(window, tmp_path):
+    _fill(window, tmp_path)
+    assert window.project.is_dirty and window.isWindowModified()
+    path = tmp_path / "my project.gstudio"
+    window.project.ask_save_path = lambda: str(path)
+    assert window.project.save()
+    assert not window.project.is_dirty and window.windowTitle().startswith("my project.gstudio")
+    before_layers = [(l.name, l.image.pixels.copy()) for l in window.canvas_state.layers]
+    before_clips = [(c.name, c.audio.samples.copy(), c.start_s) for c in window.timeline_state.clips()]
+
+    assert window.project.new()
+    assert window.canvas_state.is_empty and not window.timeline_state.clips()
+    assert window.project.open(path)
+    assert [(l.name) for l in window.canvas_state.layers] == [n for n, _ in before_layers]
+    for layer, (_, pixels) in zip(window.canvas_state.layers, before_layers):
+        assert np.array_equal(layer.image.pixels, pixels)
+    clips = window.timeline_state.clips()
+    assert [(c.name, c.start_s) for c in clips] == [(n, s) for n, _, s in before_clips]
+    assert np.array_equal(clips[0].audio.samples, before_clips[0][1])
+    assert window.project.recent[0] == str(path.resolve())
+    assert not window.project.is_dirty
+
+
+def test_unsaved_changes_prompt_can_cancel_a_close(window, tmp_path):
+    _fill(window, tmp_path)
+    answers = []
+    window.project.ask_save_changes = lambda: answers.append("asked") or "cancel"
+    assert not window.project.new()
+    assert answers == ["asked"] and not window.canvas_state.is_empty
+    window.close()
+    assert window.isVisible()  # cancel kept the window open
+
+
+def test_one_undo_history_across_canvas_and_timeline(window, tmp_path):
+    window.canvas.open_files([_png(tmp_path / "a.png")])
+    window.timeline.import_files([_wav(tmp_path / "t.wav")])
+    assert window.history.model().rowCount() == 3  # <opened> + two edits, in the order they happened
+    window.undo_stack.undo()
+    assert not window.timeline_state.clips() and not window.canvas_state.is_empty
+    window.undo_stack.undo()
+    assert window.canvas_state.is_empty
+    window.undo_stack.redo()
+    window.undo_stack.redo()
+    assert window.timeline_state.clips() and not window.canvas_state.is_empty
+
+
+def test_failed_save_keeps_the_previous_file_and_the_work(window, tmp_path, monkeypatch):
+    _fill(window, tmp_path)
+    path = tmp_path / "p.gstudio"
+    window.project.ask_save_path = lambda: str(path)
+    assert window.project.save()
+    original = path.read_bytes()
+    window.canvas.open_files([_png(tmp_path / "c.png", seed=3)])
+    from genai_studio.core.errors import DiskFull
+    import genai_studio.ui.project_workflow as workflow
+
+    def full_disk(doc, target):
+        raise DiskFull("Not enough disk space to save p.gstudio.")
+
+    monkeypatch.setattr(workflow, "save_project", full_disk)
+    errors = []
+    window.project.error.connect(lambda title, msg: errors.append(msg))
+    assert not window.project.save()
+    assert path.read_bytes() == original
+    assert errors and "nothing was lost" in errors[0]
+    assert window.project.is_dirty
+
+
+def test_dropping_a_project_file_opens_it(window, tmp_path):
+    _fill(window, tmp_path)
+    path = tmp_path / "drop.gstudio"
+    window.project.ask_save_path = lambda: str(path)
+    window.project.save()
+    window.project.new()
+    window.open_paths([str(path)])
+    assert len(window.canvas_state.layers) == 2
+
+
+def test_result_layers_keep_their_job_spec(window, tmp_path, qtbot):
+    window.canvas.open_files([_png(tmp_path / "a.png")])
+    window.upscale_panel.select_model("realesr-animevideov3-x2")
+    window.upscale_panel.submit()
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=60000)
+    spec = window.canvas_state.active_layer().spec
+    assert spec["type"] == "UpscaleSpec" and spec["model_id"] == "realesr-animevideov3-x2" and spec["scale"] == 2
+    out = tmp_path / "result.png"
+    assert window.canvas.export_active(out)
+    from genai_studio.mediaio.images import read_provenance
+
+    assert read_provenance(out)["job"]["model_id"] == "realesr-animevideov3-x2"
+
+
+def test_killed_session_leaves_a_recoverable_autosave(qtbot, studio_home, tmp_path):
+    image, audio = _png(tmp_path / "k.png"), _wav(tmp_path / "k.wav")
+    child = textwrap.dedent(f"""
+        import time
+        from genai_studio.app import create_main_window, ensure_application
+        app = ensure_application()
+        w = create_main_window()
+        w.show()
+        w.canvas.open_files([{image!r}])
+        w.timeline.import_files([{audio!r}])
+        w.project.autosave.save_now(background=False)
+        print("AUTOSAVED", flush=True)
+        time.sleep(120)
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "AUTOSAVED", proc.stderr.read() if proc.poll() is not None else line
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    ensure_application()
+    w = create_main_window()
+    qtbot.addWidget(w)
+    offered = []
+    w.project.ask_recover = lambda session: offered.append(session) or True
+    assert w.project.offer_recovery()
+    assert len(offered) == 1
+    assert len(w.canvas_state.layers) == 1 and len(w.timeline_state.clips()) == 1
+    assert w.project.is_dirty  # recovered work is not saved anywhere yet
+    w.project.ask_save_changes = lambda: "discard"
+    w.controller.shutdown()
+    w.project.shutdown()
+    from genai_studio.runtime.autosave import find_recoverable
+
+    assert find_recoverable() == []  # a clean quit leaves nothing to recover
