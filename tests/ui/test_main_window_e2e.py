@@ -16,9 +16,11 @@ def window(qtbot, studio_home):
     ensure_application()
     w = create_main_window()
     qtbot.addWidget(w)
+    w.project.ask_save_changes = lambda: "discard"  # closing at teardown must not wait on a modal prompt
     w.show()
     yield w
     w.controller.shutdown()
+    w.project.shutdown()
 
 
 def _photo(path, w=40, h=32):
