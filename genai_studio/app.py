@@ -22,12 +22,13 @@ from genai_studio.runtime.job_runner import JobRunner
 from genai_studio.runtime.model_store import ModelStore
 from genai_studio.runtime.warmup import EngineWarmup
 from genai_studio.ui.main_window import MainWindow
-from genai_studio.ui.theme import apply_dark_theme
+from genai_studio.settings import Settings, effective_models_dir, load_settings
+from genai_studio.ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
 
 
-def ensure_application(argv: list[str] | None = None) -> QApplication:
+def ensure_application(argv: list[str] | None = None, theme: str = "dark") -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
@@ -36,16 +37,17 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir()))
-    apply_dark_theme(app)
+    apply_theme(app, theme)
     return app
 
 
-def create_main_window(store: ModelStore | None = None) -> MainWindow:
+def create_main_window(store: ModelStore | None = None, settings: Settings | None = None) -> MainWindow:
     """Build the whole app (without showing it); tests and benchmarks use this too."""
     paths.ensure_dirs()
-    store = store or ModelStore()
+    settings = settings or load_settings()
+    store = store or ModelStore(user_dir=effective_models_dir(settings))
     controller = JobController(JobRunner(store))
-    window = MainWindow(controller, store, describe_default_device(), str(paths.log_dir()))
+    window = MainWindow(controller, store, describe_default_device(), str(paths.log_dir()), settings)
     controller.setParent(window)
     return window
 
@@ -62,8 +64,9 @@ def start_warmup(window: MainWindow, delay_ms: int = 300) -> EngineWarmup:
 def run_app(files: list[str] | None = None) -> int:
     started = time.perf_counter()
     log_path = setup_logging()
-    app = ensure_application()
-    window = create_main_window()
+    settings = load_settings()
+    app = ensure_application(theme=settings.theme)
+    window = create_main_window(settings=settings)
     window.show()
     start_warmup(window)
     QTimer.singleShot(0, window.project.offer_recovery)  # a crashed or killed session left an autosave?

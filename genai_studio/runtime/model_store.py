@@ -106,6 +106,11 @@ class ModelStore:
     def user_dir(self) -> Path:
         return self._user_dir or paths.user_models_dir()
 
+    @user_dir.setter
+    def user_dir(self, folder: Path | None) -> None:
+        """Preferences ▸ Models folder: imported models are read from and written to ``folder``."""
+        self._user_dir = folder
+
     @property
     def converted_dir(self) -> Path:
         return self._converted_dir or paths.converted_models_dir()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QUndoView, QWidget,
+    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QUndoView, QWidget,
 )
 
 from genai_studio.core.jobs import ImageResult, JobEvent, JobState, UpscaleSpec
+from genai_studio.settings import Settings
 from genai_studio.runtime.controller import JobController
 from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.canvas_state import CanvasState
@@ -37,8 +40,9 @@ def upscale_choices(store) -> list[UpscaleModelChoice]:
 
 class MainWindow(QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
-                 parent: QWidget | None = None) -> None:
+                 settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings or Settings()
         self.setWindowTitle("GenAI Studio")
         self.resize(1400, 900)
         self.setAcceptDrops(True)
@@ -51,6 +55,7 @@ class MainWindow(QMainWindow):
         self.canvas_state = CanvasState(self, undo_stack=self.undo_stack)
         self.timeline_state = TimelineState(parent=self, undo_stack=self.undo_stack)
         self.player = AudioPlayer(self)
+        self.player.set_output_device(self.settings.audio_output_device)
         self._job_sources: dict[int, int | None] = {}  # job id → canvas layer the job was made from
 
         self.canvas = CanvasPane(self.canvas_state)
@@ -62,9 +67,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
 
-        self.upscale_panel = UpscalePanel(upscale_choices(store))
-        self.upscale_panel.image_provider = self._active_image
-        self.upscale_panel.submit_requested.connect(self.submit_upscale)
+        self.upscale_panel = self._new_upscale_panel()
         self.tools = QTabWidget()
         self.tools.addTab(self.upscale_panel, "Upscale")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -77,16 +80,18 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.jobs_dock, self.history_dock)
         self.jobs_dock.raise_()
 
-        self.project = ProjectWorkflow(self, self.canvas_state, self.timeline_state, self.undo_stack)
+        self.project = ProjectWorkflow(self, self.canvas_state, self.timeline_state, self.undo_stack,
+                                       self.settings.autosave_minutes, list(self.settings.recent_projects))
         self.project.title_changed.connect(self._update_title)
         self.project.error.connect(self.show_error)
         self.project.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.project.recent_changed.connect(self._rebuild_recent_menu)
+        self.project.recent_changed.connect(self._remember_recent)
         self._update_title()
 
         self.device_label = QLabel(f"Device: {device_text}")
         self.statusBar().addPermanentWidget(self.device_label)
-        for pane in (self.canvas, self.timeline, self.upscale_panel):
+        for pane in (self.canvas, self.timeline):
             pane.error.connect(self.show_error)
         for pane in (self.canvas, self.timeline):
             pane.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -137,6 +142,11 @@ class MainWindow(QMainWindow):
         edit.addActions([undo, redo])
         edit.addSeparator()
         edit.addAction(ca["paste"])
+        edit.addSeparator()
+        prefs = self._action("&Preferences…", self.show_preferences, QKeySequence.StandardKey.Preferences)
+        if prefs.shortcut().isEmpty():
+            prefs.setShortcut(QKeySequence("Ctrl+,"))
+        edit.addAction(prefs)
 
         view = bar.addMenu("&View")
         for key in ("zoom_in", "zoom_out", "fit", "actual_size"):
@@ -211,20 +221,69 @@ class MainWindow(QMainWindow):
         box.show()
         self._last_error_box = box
 
-    def show_model_manager(self) -> None:
-        dialog = ModelManagerDialog(self.store, self)
-        dialog.exec()
+    def _new_upscale_panel(self) -> UpscalePanel:
+        panel = UpscalePanel(upscale_choices(self.store))
+        panel.image_provider = self._active_image
+        panel.submit_requested.connect(self.submit_upscale)
+        panel.error.connect(self.show_error)
+        panel.set_device(self.settings.device)
+        return panel
+
+    def refresh_upscale_models(self) -> None:
+        """After the model list changed (import, remove, another models folder)."""
         current = self.upscale_panel.selected_model()
         self.upscale_panel.deleteLater()
-        self.upscale_panel = UpscalePanel(upscale_choices(self.store))
-        self.upscale_panel.image_provider = self._active_image
-        self.upscale_panel.submit_requested.connect(self.submit_upscale)
-        self.upscale_panel.error.connect(self.show_error)
+        self.upscale_panel = self._new_upscale_panel()
         if current is not None:
             self.upscale_panel.select_model(current.id)
         self.tools.removeTab(0)
         self.tools.insertTab(0, self.upscale_panel, "Upscale")
         self.tools.setCurrentIndex(0)
+
+    def show_model_manager(self) -> None:
+        ModelManagerDialog(self.store, self).exec()
+        self.refresh_upscale_models()
+
+    def show_preferences(self) -> None:
+        from genai_studio.runtime.playback import list_output_devices
+        from genai_studio.ui.dialogs.preferences import PreferencesDialog
+
+        devices, reason = list_output_devices()
+        dialog = PreferencesDialog(self.settings, devices, self, audio_status=reason)
+        if dialog.exec():
+            self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, new: Settings) -> None:
+        """Use and store edited preferences; each takes effect at once."""
+        from genai_studio.core.errors import StudioError
+        from genai_studio.settings import effective_models_dir, save_settings
+        from genai_studio.ui.theme import apply_theme
+
+        old, self.settings = self.settings, new
+        if new.theme != old.theme:
+            apply_theme(QApplication.instance(), new.theme)
+        if new.autosave_minutes != old.autosave_minutes:
+            self.project.autosave.set_interval(new.autosave_minutes)
+        if new.audio_output_device != old.audio_output_device:
+            self.player.set_output_device(new.audio_output_device)
+        if new.models_dir != old.models_dir:
+            self.store.user_dir = effective_models_dir(new)
+        if new.models_dir != old.models_dir or new.device != old.device:
+            self.refresh_upscale_models()
+        try:
+            save_settings(new)
+        except StudioError as exc:
+            self.show_error("Preferences not saved", f"{exc.message} They apply until you quit.")
+
+    def _remember_recent(self, recent: list[str]) -> None:
+        from genai_studio.core.errors import StudioError
+        from genai_studio.settings import save_settings
+
+        self.settings = replace(self.settings, recent_projects=tuple(recent))
+        try:
+            save_settings(self.settings)
+        except StudioError:
+            pass  # the recent list is a convenience; the project itself was saved
 
     def show_about(self) -> None:
         AboutDialog(self.store.list(), self).exec()

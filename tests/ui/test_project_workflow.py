@@ -175,3 +175,60 @@ def test_killed_session_leaves_a_recoverable_autosave(qtbot, studio_home, tmp_pa
     from genai_studio.runtime.autosave import find_recoverable
 
     assert find_recoverable() == []  # a clean quit leaves nothing to recover
+
+
+def test_preferences_take_effect_and_persist(window, tmp_path):
+    from dataclasses import replace
+
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from genai_studio.settings import load_settings
+
+    before = QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness()
+    models = tmp_path / "my models"
+    new = replace(window.settings, theme="light", autosave_minutes=5.0, device="cpu", models_dir=str(models))
+    window.apply_settings(new)
+    try:
+        assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() > before
+        assert window.project.autosave.interval_ms == 5 * 60_000
+        assert window.upscale_panel.device_combo.currentData() == "cpu"
+        assert window.store.user_dir == models
+        stored = load_settings()
+        assert (stored.theme, stored.autosave_minutes, stored.device, stored.models_dir) == \
+            ("light", 5.0, "cpu", str(models))
+    finally:
+        window.apply_settings(replace(new, theme="dark"))
+
+
+def test_recent_projects_are_remembered_in_settings(window, tmp_path):
+    from genai_studio.settings import load_settings
+
+    window.canvas.open_files([_png(tmp_path / "a.png")])
+    path = tmp_path / "recent.gstudio"
+    window.project.ask_save_path = lambda: str(path)
+    assert window.project.save()
+    assert load_settings().recent_projects[0] == str(path.resolve())
+    assert window.recent_menu.actions()[0].text() == str(path.resolve())
+
+
+def test_cli_opens_a_project_file_in_the_gui(monkeypatch):
+    import genai_studio.app as app_module
+    from genai_studio.cli import main
+
+    opened = []
+    monkeypatch.setattr(app_module, "run_app", lambda files: opened.append(files) or 0)
+    assert main(["My Song.gstudio"]) == 0
+    assert opened == [["My Song.gstudio"]]
+
+
+@pytest.mark.parametrize("ext", [".wav", ".flac"])
+def test_export_audio_mix(window, tmp_path, ext):
+    window.timeline.import_files([_wav(tmp_path / "tone.wav", seconds=0.5, rate=22050)])
+    out = tmp_path / f"mix{ext}"
+    assert window.export_mix(str(out))
+    data, rate = sf.read(out)
+    assert rate == window.timeline_state.sample_rate and data.shape[1] == 2
+    assert abs(len(data) / rate - 0.5) < 0.01
+    spectrum = np.abs(np.fft.rfft(data[:, 0]))
+    assert abs(np.argmax(spectrum) * rate / len(data) - 330) < 3  # the tone survives mixing and resampling

@@ -83,6 +83,12 @@ class UpscalePanel(QWidget):
         layout.addStretch(1)
         self._on_model_changed()
 
+    def set_device(self, device: str) -> None:
+        """Preselect the default compute device from Preferences ("auto", "cpu" or "cuda")."""
+        index = self.device_combo.findData(device)
+        if index >= 0:
+            self.device_combo.setCurrentIndex(index)
+
     def selected_model(self) -> UpscaleModelChoice | None:
         index = self.model_combo.currentIndex()
         return self._models[index] if 0 <= index < len(self._models) else None
