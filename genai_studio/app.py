@@ -7,6 +7,7 @@ loads on the worker thread when the first job needs it.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,21 @@ def start_warmup(window: MainWindow, delay_ms: int = 300) -> EngineWarmup:
     return warmup
 
 
+def install_termination_handler(window: MainWindow) -> None:
+    """SIGTERM (logout, shutdown, `kill`): autosave and quit without prompts; the next launch recovers.
+
+    Python runs signal handlers only between bytecodes, so a light timer gives the interpreter a turn
+    while Qt's event loop is waiting.
+    """
+    def on_terminate(_signum, _frame) -> None:
+        QTimer.singleShot(0, window.quit_for_system)
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
+
+
 def run_app(files: list[str] | None = None) -> int:
     started = time.perf_counter()
     log_path = setup_logging()
@@ -70,6 +86,7 @@ def run_app(files: list[str] | None = None) -> int:
     window.show()
     start_warmup(window)
     QTimer.singleShot(0, window.project.offer_recovery)  # a crashed or killed session left an autosave?
+    install_termination_handler(window)
     log.info("GenAI Studio %s started in %.2f s (log: %s)", __version__, time.perf_counter() - started, log_path)
     if files:
         QTimer.singleShot(0, lambda: window.open_paths([str(Path(f)) for f in files]))

@@ -92,6 +92,7 @@ class AutosaveService(QObject):
         self.project_file = self.directory / f"{stem}.gstudio"
         self.info_file = self.directory / f"{stem}.json"
         self._changed = False
+        self.keep_on_exit = False  # set when quitting for the system: the autosave is the recovery copy
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._timer = QTimer(self)
@@ -154,6 +155,9 @@ class AutosaveService(QObject):
                 f.unlink(missing_ok=True)
 
     def discard(self) -> None:
-        """Clean quit: stop autosaving and remove our files."""
+        """Quit: stop autosaving and remove our files (unless they are the recovery copy)."""
         self._timer.stop()
+        if self.keep_on_exit:
+            self.wait()
+            return
         self.remove_files()

@@ -370,7 +370,23 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, p=path: self.project.open(p))
         self.recent_menu.setEnabled(bool(recent))
 
+    def quit_for_system(self) -> None:
+        """The system is ending the app (SIGTERM): no prompts; unsaved work goes to the autosave,
+        which the next launch offers to recover."""
+        if self.project.is_dirty:
+            self.project.autosave.save_now(background=False)
+            self.project.autosave.keep_on_exit = True
+        self._system_quit = True
+        self.close()
+        QApplication.instance().quit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self, "_system_quit", False):
+            self.player.stop()
+            self.controller.shutdown(timeout_ms=2000)
+            self.project.shutdown()
+            event.accept()
+            return
         if not self.project.maybe_save():
             event.ignore()
             return

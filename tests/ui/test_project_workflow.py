@@ -232,3 +232,35 @@ def test_export_audio_mix(window, tmp_path, ext):
     assert abs(len(data) / rate - 0.5) < 0.01
     spectrum = np.abs(np.fft.rfft(data[:, 0]))
     assert abs(np.argmax(spectrum) * rate / len(data) - 330) < 3  # the tone survives mixing and resampling
+
+
+def test_sigterm_autosaves_and_the_next_launch_recovers(qtbot, studio_home, tmp_path):
+    image = _png(tmp_path / "t.png")
+    child = textwrap.dedent(f"""
+        import sys
+        from PySide6.QtCore import QTimer
+        from genai_studio.app import create_main_window, ensure_application, install_termination_handler
+        app = ensure_application()
+        w = create_main_window()
+        w.show()
+        install_termination_handler(w)
+        w.canvas.open_files([{image!r}])
+        QTimer.singleShot(100, lambda: print("READY", flush=True))
+        sys.exit(app.exec())
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    assert proc.stdout.readline().strip() == "READY"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0, proc.stderr.read()  # quit cleanly, no prompt waited for an answer
+
+    ensure_application()
+    w = create_main_window()
+    qtbot.addWidget(w)
+    w.project.ask_recover = lambda session: True
+    w.project.ask_save_changes = lambda: "discard"
+    assert w.project.offer_recovery()
+    assert [l.name for l in w.canvas_state.layers] == ["t.png"]
+    w.controller.shutdown()
+    w.project.shutdown()
