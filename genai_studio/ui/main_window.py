@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QUndoView, QWidget,
 )
 
-from genai_studio.core.jobs import ImageResult, JobEvent, JobState, UpscaleSpec
+from genai_studio.core.jobs import ImageResult, JobEvent, JobState, MelodyResult
 from genai_studio.settings import Settings
 from genai_studio.runtime.controller import JobController
 from genai_studio.runtime.playback import AudioPlayer
@@ -18,27 +16,14 @@ from genai_studio.state.canvas_state import CanvasState
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.canvas.pane import CanvasPane
 from genai_studio.ui.dialogs.about import AboutDialog
-from genai_studio.ui.dialogs.model_manager import ModelManagerDialog
 from genai_studio.ui.project_workflow import ProjectWorkflow
 from genai_studio.ui.panels.jobs_panel import JobsPanel
-from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
 from genai_studio.ui.timeline.pane import TimelinePane
+from genai_studio.ui.window_settings import SettingsMixin
+from genai_studio.ui.window_tools import ToolPanelsMixin
 
 
-DEFAULT_UPSCALE_MODEL = "realesrgan-x4plus"
-
-
-def upscale_choices(store) -> list[UpscaleModelChoice]:
-    """Upscalers for the panel: the general photo model first, then the rest by id."""
-    entries = sorted(store.by_task("upscale"), key=lambda e: (e.id != DEFAULT_UPSCALE_MODEL, e.id))
-    return [
-        UpscaleModelChoice(e.id, e.name, e.manifest.effective_scale, int(e.manifest.defaults.get("tile", 256)),
-                           e.manifest.description)
-        for e in entries
-    ]
-
-
-class MainWindow(QMainWindow):
+class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
                  settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +55,8 @@ class MainWindow(QMainWindow):
         self.upscale_panel = self._new_upscale_panel()
         self.tools = QTabWidget()
         self.tools.addTab(self.upscale_panel, "Upscale")
+        self.melody_panel = self._new_melody_panel()
+        self.tools.addTab(self.melody_panel, "Melody")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -181,18 +168,6 @@ class MainWindow(QMainWindow):
                 self.addAction(action)  # transport shortcuts (Space, Ctrl+I) work wherever focus is
 
     # ----- jobs ----------------------------------------------------------------------------------
-    def _active_image(self):
-        layer = self.canvas_state.active_layer()
-        return None if layer is None else layer.image
-
-    def submit_upscale(self, spec: UpscaleSpec) -> int:
-        layer = self.canvas_state.active_layer()
-        job_id = self.controller.submit(spec)
-        self._job_sources[job_id] = None if layer is None else layer.id
-        self.jobs_dock.show()
-        self.statusBar().showMessage(f"Queued: {spec.title}", 4000)
-        return job_id
-
     def _on_job_event(self, event: JobEvent) -> None:
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result
@@ -206,6 +181,8 @@ class MainWindow(QMainWindow):
                 f"{result.image.name}: {result.image.width}×{result.image.height} in {result.seconds:.1f} s "
                 f"on {result.device}{note}", 10000)
             self.device_label.setText(f"Device: {result.device}")
+        elif event.state is JobState.DONE and isinstance(event.result, MelodyResult):
+            self._add_melody_results(event.result)
         elif event.state is JobState.FAILED:
             self._job_sources.pop(event.job_id, None)
             self.statusBar().showMessage(f"Job failed: {event.message}", 10000)
@@ -220,70 +197,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
         self._last_error_box = box
-
-    def _new_upscale_panel(self) -> UpscalePanel:
-        panel = UpscalePanel(upscale_choices(self.store))
-        panel.image_provider = self._active_image
-        panel.submit_requested.connect(self.submit_upscale)
-        panel.error.connect(self.show_error)
-        panel.set_device(self.settings.device)
-        return panel
-
-    def refresh_upscale_models(self) -> None:
-        """After the model list changed (import, remove, another models folder)."""
-        current = self.upscale_panel.selected_model()
-        self.upscale_panel.deleteLater()
-        self.upscale_panel = self._new_upscale_panel()
-        if current is not None:
-            self.upscale_panel.select_model(current.id)
-        self.tools.removeTab(0)
-        self.tools.insertTab(0, self.upscale_panel, "Upscale")
-        self.tools.setCurrentIndex(0)
-
-    def show_model_manager(self) -> None:
-        ModelManagerDialog(self.store, self).exec()
-        self.refresh_upscale_models()
-
-    def show_preferences(self) -> None:
-        from genai_studio.runtime.playback import list_output_devices
-        from genai_studio.ui.dialogs.preferences import PreferencesDialog
-
-        devices, reason = list_output_devices()
-        dialog = PreferencesDialog(self.settings, devices, self, audio_status=reason)
-        if dialog.exec():
-            self.apply_settings(dialog.result_settings())
-
-    def apply_settings(self, new: Settings) -> None:
-        """Use and store edited preferences; each takes effect at once."""
-        from genai_studio.core.errors import StudioError
-        from genai_studio.settings import effective_models_dir, save_settings
-        from genai_studio.ui.theme import apply_theme
-
-        old, self.settings = self.settings, new
-        if new.theme != old.theme:
-            apply_theme(QApplication.instance(), new.theme)
-        if new.autosave_minutes != old.autosave_minutes:
-            self.project.autosave.set_interval(new.autosave_minutes)
-        if new.audio_output_device != old.audio_output_device:
-            self.player.set_output_device(new.audio_output_device)
-        if new.models_dir != old.models_dir:
-            self.store.user_dir = effective_models_dir(new)
-        if new.models_dir != old.models_dir or new.device != old.device:
-            self.refresh_upscale_models()
-        try:
-            save_settings(new)
-        except StudioError as exc:
-            self.show_error("Preferences not saved", f"{exc.message} They apply until you quit.")
-
-    def _remember_recent(self, recent: list[str]) -> None:
-        from genai_studio.core.errors import StudioError
-        from genai_studio.settings import save_settings
-
-        self.settings = replace(self.settings, recent_projects=tuple(recent))
-        try:
-            save_settings(self.settings)
-        except StudioError:
-            pass  # the recent list is a convenience; the project itself was saved
 
     def show_about(self) -> None:
         AboutDialog(self.store.list(), self).exec()

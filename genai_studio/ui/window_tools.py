@@ -1,0 +1,106 @@
+"""The window's tool panels (Upscale, Melody) and the jobs they submit: providers, submission, results."""
+
+from __future__ import annotations
+
+from genai_studio.core.jobs import MelodyResult, UpscaleSpec
+from genai_studio.ui.panels.melody_panel import MelodyPanel
+from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
+
+DEFAULT_UPSCALE_MODEL = "realesrgan-x4plus"
+
+
+def upscale_choices(store) -> list[UpscaleModelChoice]:
+    """Upscalers for the panel: the general photo model first, then the rest by id."""
+    entries = sorted(store.by_task("upscale"), key=lambda e: (e.id != DEFAULT_UPSCALE_MODEL, e.id))
+    return [
+        UpscaleModelChoice(e.id, e.name, e.manifest.effective_scale, int(e.manifest.defaults.get("tile", 256)),
+                           e.manifest.description)
+        for e in entries
+    ]
+
+
+class ToolPanelsMixin:
+    """Mixed into MainWindow; uses its controller, states, timeline pane, docks and status bar."""
+
+    def _active_image(self):
+        layer = self.canvas_state.active_layer()
+        return None if layer is None else layer.image
+
+    def submit_upscale(self, spec: UpscaleSpec) -> int:
+        layer = self.canvas_state.active_layer()
+        job_id = self.controller.submit(spec)
+        self._job_sources[job_id] = None if layer is None else layer.id
+        self.jobs_dock.show()
+        self.statusBar().showMessage(f"Queued: {spec.title}", 4000)
+        return job_id
+
+    def _new_melody_panel(self) -> MelodyPanel:
+        panel = MelodyPanel()
+        panel.selected_melody = self._selected_melody
+        panel.midi_clips = lambda: [(c.id, c.name, c.melody) for c in self.timeline_state.clips()
+                                    if hasattr(c, "melody")]
+        panel.selected_audio = self._selected_audio
+        panel.project_tempo = lambda: self.timeline_state.tempo_bpm
+        panel.project_key = lambda: self.timeline_state.key
+        panel.submit_requested.connect(self.submit_job)
+        panel.error.connect(self.show_error)
+        panel.record_requested.connect(self.record_hum)
+        self.timeline_state.changed.connect(panel.refresh_clips)
+        return panel
+
+    def _selected_clip(self):
+        clip_id = self.timeline.view.selected_clip
+        return self.timeline_state.clip(clip_id) if clip_id is not None else None
+
+    def _selected_melody(self):
+        clip = self._selected_clip()
+        return getattr(clip, "melody", None)
+
+    def _selected_audio(self):
+        clip = self._selected_clip()
+        return getattr(clip, "audio", None)
+
+    def record_hum(self) -> None:
+        from genai_studio.runtime.recorder import AudioRecorder
+        from genai_studio.ui.dialogs.record import RecordDialog
+
+        dialog = RecordDialog(AudioRecorder(parent=self), self)
+        if dialog.exec() and dialog.audio is not None:
+            self.timeline_state.add_audio_clip(dialog.audio, start_s=self.timeline_state.playhead_s,
+                                               name="Recording")
+            self.melody_panel.hum_audio(dialog.audio)
+
+    def submit_job(self, spec) -> int:
+        job_id = self.controller.submit(spec)
+        self.jobs_dock.show()
+        self.jobs_dock.raise_()
+        self.statusBar().showMessage(f"Queued: {spec.title}", 4000)
+        return job_id
+
+    def _add_melody_results(self, result: MelodyResult) -> None:
+        """Each resulting melody becomes a MIDI clip on a new track at the playhead (one undo step each)."""
+        start = self.timeline_state.playhead_s
+        for melody in result.melodies:
+            self.timeline_state.add_midi_clip(melody, start_s=start, name=melody.name)
+        self.statusBar().showMessage(
+            f"{len(result.melodies)} new MIDI clip(s) in {result.seconds:.2f} s", 8000)
+
+    def _new_upscale_panel(self) -> UpscalePanel:
+        panel = UpscalePanel(upscale_choices(self.store))
+        panel.image_provider = self._active_image
+        panel.submit_requested.connect(self.submit_upscale)
+        panel.error.connect(self.show_error)
+        panel.set_device(self.settings.device)
+        return panel
+
+    def refresh_upscale_models(self) -> None:
+        """After the model list changed (import, remove, another models folder)."""
+        current = self.upscale_panel.selected_model()
+        self.upscale_panel.deleteLater()
+        self.upscale_panel = self._new_upscale_panel()
+        if current is not None:
+            self.upscale_panel.select_model(current.id)
+        self.tools.removeTab(0)
+        self.tools.insertTab(0, self.upscale_panel, "Upscale")
+        self.tools.setCurrentIndex(0)
+
