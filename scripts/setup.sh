@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 MODE="${1:-app}"
 PYTHON="${PYTHON:-python3}"
 
-# PortAudio for sound; the xcb/EGL libraries Qt needs for a real window.
-SYSTEM_PACKAGES=(libportaudio2 libsndfile1 libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
+# PortAudio for sound, FluidSynth + a small General MIDI SoundFont for instruments; the xcb/EGL libraries
+# Qt needs for a real window.
+SYSTEM_PACKAGES=(libportaudio2 libsndfile1 libfluidsynth3 timgm6mb-soundfont libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
                  libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libdbus-1-3
                  libfontconfig1)
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
@@ -39,7 +40,8 @@ STAMP=".venv/.genai-studio-installed-$MODE"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/python -m pip install --quiet -e ".$EXTRA" 2>&1 | grep -vE "is ignored: it is neither|BuildBackendWarning|^ *(!!|\*+|Please be careful|name as your package|with strategy)|^ *$" || true
-  .venv/bin/python -c "import genai_studio, torch, spandrel, PySide6" || { echo "install failed" >&2; exit 1; }
+  .venv/bin/python -m pip install --quiet --no-deps basic-pitch==0.4.0 2>&1 | grep -v "is ignored: it is neither" || true
+  .venv/bin/python -c "import genai_studio, torch, spandrel, PySide6, basic_pitch" || { echo "install failed" >&2; exit 1; }
   if [ "$MODE" = "app" ]; then
     # Convert the bundled Real-ESRGAN weights now, so the first upscale does not wait for it.
     .venv/bin/genai-studio models prepare >/dev/null || echo "warning: model conversion failed; it will be retried on first use" >&2
