@@ -8,11 +8,11 @@ import sys
 from genai_studio import __version__
 
 
-COMMANDS = ("gui", "upscale", "models", "bench", "project")
+COMMANDS = ("gui", "upscale", "models", "bench", "project", "melody", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.commands import bench, models, project, upscale
+    from genai_studio.commands import bench, melody, models, project, train, upscale
 
     parser = argparse.ArgumentParser(
         prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     models.register(sub)
     bench.register(sub)
     project.register(sub)
+    melody.register(sub)
+    train.register(sub)
     return parser
 
 

@@ -23,3 +23,7 @@ def studio_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("GENAI_STUDIO_HOME", str(home))
     return home
+
+# music21 imports urllib3, which opens a local socket to probe IPv6 support; importing it before
+# pytest-socket blocks sockets keeps that harmless probe from looking like a network attempt.
+import music21  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""`genai-studio bench startup|upscale`: measured speed and memory as JSON (never asserted in tests)."""
+"""`genai-studio bench startup|upscale|melody`: measured speed and memory as JSON (never asserted in tests)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     u.add_argument("--skip-big", action="store_true", help="skip the 1024→4096 memory run")
     u.add_argument("-o", "--output", help="also write the JSON to this file")
     u.set_defaults(func=cmd_upscale)
+    m = which.add_parser("melody", help="melody model: held-out bits/note vs n-gram, constraints, 16-bar speed")
+    m.add_argument("--seeds", type=int, default=8, help="melodies per key/meter/style case (default 8)")
+    m.add_argument("--repeats", type=int, default=21, help="timed 16-bar generations per case (default 21)")
+    m.add_argument("--model", default=None, help="melody model file (default: the shipped melody-folk)")
+    m.add_argument("-o", "--output", help="also write the JSON to this file")
+    m.set_defaults(func=cmd_melody)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 
@@ -45,6 +51,18 @@ def cmd_startup(args: argparse.Namespace) -> int:
     from genai_studio.bench.startup import bench_startup
 
     return _emit(bench_startup(args.repeats), args.output)
+
+
+def cmd_melody(args: argparse.Namespace) -> int:
+    from genai_studio.bench.melody import bench_melody
+    from genai_studio.core.errors import StudioError
+
+    try:
+        report = bench_melody(args.seeds, args.repeats, args.model)
+    except StudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return _emit(report, args.output)
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:

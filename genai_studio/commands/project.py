@@ -77,8 +77,11 @@ def format_info(info: dict[str, Any]) -> str:
         muted = ", muted" if track["muted"] else ""
         lines.append(f"    {track['name']}  [gain {track['gain']:g}{muted}]  {_plural(len(track['clips']), 'clip')}")
         for clip in track["clips"]:
-            lines.append(f"      {clip['name']}  at {_duration(clip['start_s'])}, {_duration(clip['duration_s'])}, "
-                         f"{clip['sample_rate']} Hz, {clip['channels']} ch")
+            if clip.get("type") == "midi":
+                what = f"MIDI, {_plural(clip['notes'], 'note')}, program {clip['program']}"
+            else:
+                what = f"{clip['sample_rate']} Hz, {clip['channels']} ch"
+            lines.append(f"      {clip['name']}  at {_duration(clip['start_s'])}, {_duration(clip['duration_s'])}, {what}")
     total = sum(a["size_bytes"] for a in info["assets"])
     lines.append(f"  assets          {len(info['assets'])} files, {human_size(total)} unpacked")
     for asset in info["assets"]:

@@ -1,7 +1,8 @@
 """The project document: everything on the canvas and the timeline, as plain immutable data.
 
 A ``.gstudio`` file (see mediaio/project_file.py) is a zip of ``project.json`` (this document's
-fields, versioned by :data:`SCHEMA_VERSION`) plus one asset per layer image (PNG) and audio clip (WAV).
+fields, versioned by :data:`SCHEMA_VERSION`) plus one asset per layer image (PNG), audio clip (WAV) and
+MIDI clip (Standard MIDI File).
 Older schemas are migrated on load by :func:`migrate`; newer ones are refused with a clear message.
 """
 
@@ -12,10 +13,13 @@ from typing import Any, Callable
 
 from genai_studio.core.errors import BadInput
 from genai_studio.core.media import AudioBuffer, ImageBuffer
+from genai_studio.core.music import Melody
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_EXTENSION = ".gstudio"
 LAYER_KINDS = ("image", "result", "mask")
+EMPTY_MIDI_CLIP_BEATS = 4.0  # a MIDI clip without notes still lasts one 4/4 bar, so it can be seen and clicked
+MIDI_TEMPO_RANGE = (10.0, 400.0)  # BPM: what a MIDI file can store sensibly (and a Melody accepts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,10 +42,20 @@ class ClipDoc:
 
 
 @dataclass(frozen=True, eq=False)
+class MidiClipDoc:
+    """A MIDI clip: notes in beats, played at the timeline's tempo (``melody.tempo_bpm`` equals it)."""
+
+    id: str
+    name: str
+    melody: Melody
+    start_s: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
 class TrackDoc:
     id: str
     name: str
-    clips: tuple[ClipDoc, ...] = ()
+    clips: tuple[ClipDoc | MidiClipDoc, ...] = ()
     muted: bool = False
     gain: float = 1.0  # linear amplitude factor
 
@@ -81,7 +95,23 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v3 added MIDI clips; each clip names its type, and every v2 clip was audio."""
+    out = dict(data)
+    timeline = data.get("timeline")
+    if isinstance(timeline, dict) and isinstance(timeline.get("tracks"), list):
+        # Malformed parts are left as they are: parse_manifest reports them with the field's name.
+        tracks = [
+            {**tr, "clips": [{**c, "type": "audio"} if isinstance(c, dict) else c for c in tr["clips"]]}
+            if isinstance(tr, dict) and isinstance(tr.get("clips"), list) else tr
+            for tr in timeline["tracks"]
+        ]
+        out["timeline"] = {**timeline, "tracks": tracks}
+    out["schema_version"] = 3
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: dict[str, Any], source: str = "the project") -> dict[str, Any]:

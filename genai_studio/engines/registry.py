@@ -14,6 +14,11 @@ from typing import Any, Callable
 ENGINES: dict[str, str] = {
     "engines.warmup": "genai_studio.engines.warmup:warm_up",
     "models.ensure_converted": "genai_studio.engines.restore.realesrgan:ensure_converted",
+    "melody.continue": "genai_studio.engines.music.jobs:run_continue",
+    "melody.generate": "genai_studio.engines.music.jobs:run_generate",
+    "melody.hum": "genai_studio.engines.music.hum_job:run_hum",
+    "melody.interpolate": "genai_studio.engines.music.jobs:run_interpolate",
+    "melody.vary": "genai_studio.engines.music.jobs:run_vary",
     "models.describe_file": "genai_studio.engines.restore.detect:describe_model_file",
     "models.sha256": "genai_studio.engines.loading:sha256_file",
     "models.to_safetensors": "genai_studio.engines.loading:convert_to_safetensors",

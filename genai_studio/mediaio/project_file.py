@@ -1,9 +1,10 @@
 """Reading and writing ``.gstudio`` project files.
 
 A project file is a zip holding ``project.json`` (the document, see mediaio/project_schema.py) plus one
-lossless asset per layer (``layers/<id>.png``, 8- or 16-bit, alpha kept) and per audio clip
-(``audio/<clip id>.wav``, 32-bit float at the clip's own rate and channel count), so pixels and samples
-come back bit-exact. Saving streams the zip into an atomic writer: the file on disk is either the old
+lossless asset per layer (``layers/<id>.png``, 8- or 16-bit, alpha kept), per audio clip
+(``audio/<clip id>.wav``, 32-bit float at the clip's own rate and channel count) and per MIDI clip
+(``midi/<clip id>.mid``, a Standard MIDI File at 960 ticks per beat), so pixels and samples come back
+bit-exact and note times within a thousandth of a beat. Saving streams the zip into an atomic writer: the file on disk is either the old
 project or the complete new one. Loading never writes, never extracts to disk, reads one asset at a time
 into memory, and turns every kind of damage into a BadInput that names the file.
 """
@@ -15,9 +16,7 @@ import io
 import json
 import os
 import stat
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -27,22 +26,23 @@ import soundfile as sf
 from genai_studio import __version__
 from genai_studio.core.errors import BadInput
 from genai_studio.core.media import AudioBuffer, ImageBuffer
-from genai_studio.core.project import ClipDoc, LayerDoc, ProjectDoc, TimelineDoc, TrackDoc, migrate
+from genai_studio.core.music import Melody
+from genai_studio.core.project import (
+    EMPTY_MIDI_CLIP_BEATS, ClipDoc, LayerDoc, MidiClipDoc, ProjectDoc, TimelineDoc, TrackDoc, migrate,
+)
 from genai_studio.mediaio.atomic import atomic_writer
 from genai_studio.mediaio.images import decode_image_bytes, encode_image
+from genai_studio.mediaio.project_assets import (
+    MAX_ASSET_BYTES, ZIP_ERRORS, check_size, decode_midi_notes, encode_midi, encode_wav, expect_kind, png_header,
+    read_head, read_member, wav_compression, wav_header,
+)
 from genai_studio.mediaio.project_schema import (
-    InvalidField, clip_asset, document_to_json, layer_asset, manifest_bytes, parse_manifest,
+    InvalidField, clip_asset, document_to_json, layer_asset, manifest_bytes, midi_asset, parse_manifest,
 )
 
 PROJECT_JSON = "project.json"
-MAX_ASSET_BYTES = 2 * 1024**3  # uncompressed size refused before reading: a zip bomb, not a layer
 MAX_MANIFEST_BYTES = 64 * 1024**2  # project.json holds only names, numbers and job specs
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _ZIP_MAGIC = b"PK\x03\x04"
-# Errors zipfile/zlib raise for damaged archives: bad CRC, bad headers, cut-off deflate streams,
-# encrypted members (RuntimeError), unknown compression methods (NotImplementedError).
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
-               ValueError, struct.error)
 
 
 # ------------------------------------------------------------------------------------------------ saving
@@ -77,25 +77,11 @@ def save_project(doc: ProjectDoc, path: str | os.PathLike[str]) -> None:
             zf.writestr(layer_asset(layer.id), png, compress_type=zipfile.ZIP_STORED)
         for track in doc.timeline.tracks:
             for clip in track.clips:
-                wav = _encode_wav(clip.audio)
-                zf.writestr(clip_asset(clip.id), wav, compress_type=_wav_compression(wav), compresslevel=1)
-
-
-def _wav_compression(wav: bytes) -> int:
-    """Deflate only audio that shrinks: float32 music saves ~8% for ~0.7 s per stereo minute, while
-    silence, gaps and quiet takes shrink several-fold. Probes three 256 KiB slices (start, middle, end)."""
-    probe = 256 * 1024
-    if len(wav) <= 3 * probe:
-        return zipfile.ZIP_DEFLATED
-    middle = len(wav) // 2
-    sample = wav[:probe] + wav[middle:middle + probe] + wav[-probe:]
-    return zipfile.ZIP_DEFLATED if len(zlib.compress(sample, 1)) < 0.7 * len(sample) else zipfile.ZIP_STORED
-
-
-def _encode_wav(audio: AudioBuffer) -> bytes:
-    out = io.BytesIO()
-    sf.write(out, audio.samples, audio.sample_rate, format="WAV", subtype="FLOAT")
-    return out.getvalue()
+                if isinstance(clip, MidiClipDoc):
+                    zf.writestr(midi_asset(clip.id), encode_midi(clip.melody), compress_type=zipfile.ZIP_DEFLATED)
+                    continue
+                wav = encode_wav(clip.audio)
+                zf.writestr(clip_asset(clip.id), wav, compress_type=wav_compression(wav), compresslevel=1)
 
 
 # ----------------------------------------------------------------------------------------------- loading
@@ -111,7 +97,9 @@ def load_project(path: str | os.PathLike[str]) -> ProjectDoc:
         layers = tuple(_load_layer(zf, members[entry["asset"]], entry, name) for entry in manifest["layers"])
         t = manifest["timeline"]
         tracks = tuple(
-            TrackDoc(tr["id"], tr["name"], tuple(_load_clip(zf, members[c["asset"]], c, name) for c in tr["clips"]),
+            TrackDoc(tr["id"], tr["name"],
+                     tuple(_load_midi_clip(zf, members[c["asset"]], c, name, t["tempo_bpm"]) if c["type"] == "midi"
+                           else _load_clip(zf, members[c["asset"]], c, name) for c in tr["clips"]),
                      tr["muted"], tr["gain"])
             for tr in t["tracks"]
         )
@@ -120,8 +108,8 @@ def load_project(path: str | os.PathLike[str]) -> ProjectDoc:
 
 
 def _load_layer(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, Any], name: str) -> LayerDoc:
-    data = _read(zf, member, name)
-    _expect(data, "png", member.filename, name)
+    data = read_member(zf, member, name)
+    expect_kind(data, "png", member.filename, name)
     try:
         decoded = decode_image_bytes(data, member.filename)
     except BadInput as exc:
@@ -135,14 +123,23 @@ def _load_layer(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, A
 
 
 def _load_clip(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, Any], name: str) -> ClipDoc:
-    data = _read(zf, member, name)
-    _expect(data, "wav", member.filename, name)
+    data = read_member(zf, member, name)
+    expect_kind(data, "wav", member.filename, name)
     try:
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)  # (frames, channels)
     except (sf.SoundFileError, RuntimeError, ValueError) as exc:
         raise BadInput(f"'{name}' is damaged: {member.filename} cannot be decoded as audio ({exc}).") from exc
     audio = AudioBuffer(np.ascontiguousarray(samples, dtype=np.float32), int(rate), name=entry["audio_name"])
     return ClipDoc(entry["id"], entry["name"], audio, entry["start_s"])
+
+
+def _load_midi_clip(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, Any], name: str,
+                    tempo_bpm: float) -> MidiClipDoc:
+    """The notes come from the MIDI asset; name, key, meter and program from project.json (exact, whatever
+    MIDI can express); the tempo is the timeline's, at which every MIDI clip plays."""
+    notes = decode_midi_notes(read_member(zf, member, name), member.filename, name)
+    melody = Melody(notes, tempo_bpm, entry["key"], entry["time_signature"], entry["melody_name"], entry["program"])
+    return MidiClipDoc(entry["id"], entry["name"], melody, entry["start_s"])
 
 
 # ------------------------------------------------------------------------------------------ summary only
@@ -161,8 +158,8 @@ def read_project_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         members = _asset_members(zf, manifest, name)
         layers = []
         for entry in manifest["layers"]:
-            head = _head(zf, members[entry["asset"]], name, 64)
-            width, height, channels, depth = _png_header(head, entry["asset"], name)
+            head = read_head(zf, members[entry["asset"]], name, 64)
+            width, height, channels, depth = png_header(head, entry["asset"], name)
             layers.append({k: entry[k] for k in ("id", "name", "kind", "visible", "source_id", "asset")}
                           | {"has_spec": entry["spec"] is not None, "width": width, "height": height,
                              "channels": channels, "bit_depth": depth})
@@ -170,14 +167,12 @@ def read_project_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         for tr in manifest["timeline"]["tracks"]:
             clips = []
             for c in tr["clips"]:
-                channels, rate, frames = _wav_header(zf, members[c["asset"]], name)
-                clips.append({k: c[k] for k in ("id", "name", "start_s", "asset")}
-                             | {"sample_rate": rate, "channels": channels, "frames": frames,
-                                "duration_s": frames / rate})
+                clips.append(_clip_info(zf, members[c["asset"]], c, name, manifest["timeline"]["tempo_bpm"]))
             tracks.append({k: tr[k] for k in ("id", "name", "muted", "gain")} | {"clips": clips})
         assets = [{"name": m.filename, "size_bytes": m.file_size, "compressed_size_bytes": m.compress_size}
                   for m in zf.infolist() if not m.is_dir()]
     all_clips = [c for tr in tracks for c in tr["clips"]]
+    audio_clips = [c for c in all_clips if c["type"] == "audio"]
     timeline = {k: v for k, v in manifest["timeline"].items() if k != "tracks"}
     return {
         "file": str(path),
@@ -193,11 +188,28 @@ def read_project_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         "timeline": timeline,
         "track_count": len(tracks),
         "clip_count": len(all_clips),
-        "audio_duration_s": sum(c["duration_s"] for c in all_clips),
+        "audio_clip_count": len(audio_clips),
+        "midi_clip_count": len(all_clips) - len(audio_clips),
+        "audio_duration_s": sum(c["duration_s"] for c in audio_clips),
         "timeline_length_s": max((c["start_s"] + c["duration_s"] for c in all_clips), default=0.0),
         "tracks": tracks,
         "assets": assets,
     }
+
+
+def _clip_info(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, Any], name: str,
+               tempo_bpm: float) -> dict[str, Any]:
+    summary = {k: entry[k] for k in ("type", "id", "name", "start_s", "asset")}
+    if entry["type"] == "audio":
+        channels, rate, frames = wav_header(zf, member, name)
+        return summary | {"sample_rate": rate, "channels": channels, "frames": frames, "duration_s": frames / rate}
+    # MIDI clips are a few kB: decoding them is the only way to know their notes and length.
+    notes = decode_midi_notes(read_member(zf, member, name), member.filename, name)
+    beats = max((n.end for n in notes), default=0.0)
+    length = beats if notes else EMPTY_MIDI_CLIP_BEATS  # as long as the timeline shows it
+    return summary | {"notes": len(notes), "program": entry["program"], "key": entry["key"],
+                      "time_signature": entry["time_signature"], "duration_beats": beats,
+                      "duration_s": length * 60.0 / tempo_bpm}
 
 
 # ------------------------------------------------------------------------------------- archive plumbing
@@ -211,7 +223,7 @@ def _open_archive(path: Path, name: str) -> Iterator[zipfile.ZipFile]:
             zf = zipfile.ZipFile(fh)
         except OSError as exc:  # the disk or network share failed, not the file's content
             raise BadInput(f"Cannot read '{name}': {exc.strerror or exc}.") from exc
-        except _ZIP_ERRORS as exc:
+        except ZIP_ERRORS as exc:
             fh.seek(0)
             if fh.read(4) == _ZIP_MAGIC:  # starts like a zip but its directory (at the end) is gone
                 raise BadInput(f"'{name}' is damaged or incomplete (truncated zip); it cannot be opened. "
@@ -257,7 +269,7 @@ def _manifest(zf: zipfile.ZipFile, name: str) -> tuple[int, dict[str, Any]]:
         member = zf.getinfo(PROJECT_JSON)
     except KeyError:
         raise BadInput(f"'{name}' is not a GenAI Studio project: it has no {PROJECT_JSON}.") from None
-    raw = _read(zf, member, name, limit=MAX_MANIFEST_BYTES)
+    raw = read_member(zf, member, name, limit=MAX_MANIFEST_BYTES)
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -287,92 +299,8 @@ def _asset_members(zf: zipfile.ZipFile, manifest: dict[str, Any], name: str) -> 
         except KeyError:
             raise BadInput(f"'{name}' refers to {asset}, which is missing from the file; "
                            "the project is damaged.") from None
-        _check_size(member, name, MAX_ASSET_BYTES)
+        check_size(member, name, MAX_ASSET_BYTES)
         members[asset] = member
     return members
 
 
-def _check_size(member: zipfile.ZipInfo, name: str, limit: int) -> None:
-    if member.file_size > limit:
-        raise BadInput(f"'{name}' is not safe to open: {member.filename} claims to unpack to "
-                       f"{member.file_size / 1024**3:,.1f} GiB (the limit is {limit / 1024**3:,.1f} GiB).")
-
-
-def _read(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, limit: int = MAX_ASSET_BYTES) -> bytes:
-    """The whole member, checked against its CRC; the declared size is checked before any byte is read."""
-    _check_size(member, name, limit)
-    try:
-        with zf.open(member) as f:
-            return f.read()  # zipfile stops at the declared size, so a lying deflate stream cannot grow this
-    except _ZIP_ERRORS as exc:
-        raise BadInput(f"'{name}' is damaged: {member.filename} cannot be read ({exc}).") from exc
-
-
-def _head(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, size: int) -> bytes:
-    try:
-        with zf.open(member) as f:
-            return f.read(size)
-    except _ZIP_ERRORS as exc:
-        raise BadInput(f"'{name}' is damaged: {member.filename} cannot be read ({exc}).") from exc
-
-
-def _kind_of(head: bytes) -> str:
-    if head.startswith(_PNG_MAGIC):
-        return "png"
-    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
-        return "wav"
-    return "unknown"
-
-
-_KIND_TEXT = {"png": "a PNG image", "wav": "WAV audio", "unknown": "data of an unknown type"}
-
-
-def _expect(head: bytes, kind: str, asset: str, name: str) -> None:
-    found = _kind_of(head)
-    if found != kind:
-        raise BadInput(f"'{name}' is damaged: {asset} should be {_KIND_TEXT[kind]} but holds {_KIND_TEXT[found]}.")
-
-
-def _png_header(head: bytes, asset: str, name: str) -> tuple[int, int, int, int]:
-    """(width, height, channels as loaded, bits per channel) from the IHDR chunk."""
-    _expect(head, "png", asset, name)
-    if len(head) < 26 or head[12:16] != b"IHDR":
-        raise BadInput(f"'{name}' is damaged: {asset} has no PNG image header.")
-    width, height, depth, color_type = struct.unpack(">IIBB", head[16:26])
-    # Gray and palette images load as RGB; gray+alpha and RGBA as RGBA (see mediaio.images).
-    channels = 4 if color_type in (4, 6) else 3
-    return width, height, channels, 16 if depth == 16 else 8
-
-
-def _wav_header(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> tuple[int, int, int]:
-    """(channels, sample rate in Hz, frames) by walking the RIFF chunks up to ``data``, forward only."""
-    asset = member.filename
-    damaged = BadInput(f"'{name}' is damaged: {asset} has no valid WAV header.")
-    try:
-        with zf.open(member) as f:
-            head = f.read(12)
-            _expect(head, "wav", asset, name)
-            fmt = None
-            while True:
-                chunk = f.read(8)
-                if len(chunk) < 8:
-                    raise damaged
-                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
-                if cid == b"data":
-                    if fmt is None:
-                        raise damaged
-                    channels, rate, block_align = fmt
-                    available = member.file_size - f.tell()  # a streamed WAV may not know its data size
-                    return channels, rate, min(size, available) // block_align
-                if size > 1 << 20:  # header chunks are small; skipping a huge one means reading it
-                    raise damaged
-                body = f.read(size + (size & 1))  # chunks are word-aligned
-                if cid == b"fmt ":
-                    if len(body) < 16:
-                        raise damaged
-                    channels, rate, _, block_align = struct.unpack("<HIIH", body[2:14])
-                    if channels == 0 or rate == 0 or block_align == 0:
-                        raise damaged
-                    fmt = (channels, rate, block_align)
-    except _ZIP_ERRORS as exc:
-        raise BadInput(f"'{name}' is damaged: {asset} cannot be read ({exc}).") from exc

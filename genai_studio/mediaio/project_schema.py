@@ -3,7 +3,9 @@
 A document goes to JSON through :func:`document_to_json` and every JSON dict (freshly built for a save, or
 read and migrated on load) goes through :func:`parse_manifest`, so the rules are the same both ways: a
 document that saves is exactly a document that loads. The parsed manifest is the same JSON structure with
-defaults filled in and every value checked; assets are named by :func:`layer_asset` / :func:`clip_asset`.
+defaults filled in and every value checked; assets are named by :func:`layer_asset` / :func:`clip_asset` /
+:func:`midi_asset`. Clips carry ``"type": "audio"`` (a WAV asset) or ``"type": "midi"`` (a MIDI asset, with
+the melody's name, key, meter and program also kept here so they come back exactly, whatever MIDI can say).
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from genai_studio.core.project import LAYER_KINDS, SCHEMA_VERSION, ProjectDoc
+from genai_studio.core.errors import BadInput
+from genai_studio.core.music import parse_key, parse_meter
+from genai_studio.core.project import LAYER_KINDS, MIDI_TEMPO_RANGE, SCHEMA_VERSION, MidiClipDoc, ProjectDoc
 
 # Track and clip ids become zip entry names ("audio/<clip id>.wav"): no separators, no leading dot.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}\Z")
 _MAX_SAMPLE_RATE = 768_000  # Hz; the highest rate any consumer audio interface offers
 _MAX_TEMPO_BPM = 1000.0
+CLIP_TYPES = ("audio", "midi")
 _MAX_JSON_DEPTH = 64  # specs and metadata are shallow; a deeper value is damage or an attack
 
 
@@ -34,6 +39,10 @@ def layer_asset(layer_id: int) -> str:
 
 def clip_asset(clip_id: str) -> str:
     return f"audio/{clip_id}.wav"
+
+
+def midi_asset(clip_id: str) -> str:
+    return f"midi/{clip_id}.mid"
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
@@ -60,12 +69,20 @@ def document_to_json(doc: ProjectDoc, app_version: str) -> dict[str, Any]:
             "time_signature": t.time_signature, "playhead_s": _scalar(t.playhead_s),
             "tracks": [
                 {"id": tr.id, "name": tr.name, "muted": tr.muted, "gain": _scalar(tr.gain),
-                 "clips": [{"id": c.id, "name": c.name, "start_s": _scalar(c.start_s),
-                            "asset": clip_asset(str(c.id)), "audio_name": c.audio.name} for c in tr.clips]}
+                 "clips": [_clip_json(c) for c in tr.clips]}
                 for tr in t.tracks
             ],
         },
     }
+
+
+def _clip_json(c: Any) -> dict[str, Any]:
+    entry = {"id": c.id, "name": c.name, "start_s": _scalar(c.start_s)}
+    if isinstance(c, MidiClipDoc):
+        m = c.melody
+        return {"type": "midi", **entry, "asset": midi_asset(str(c.id)), "melody_name": m.name, "key": m.key,
+                "time_signature": m.time_signature, "program": _scalar(m.program)}
+    return {"type": "audio", **entry, "asset": clip_asset(str(c.id)), "audio_name": c.audio.name}
 
 
 def _scalar(value: Any) -> Any:
@@ -142,6 +159,10 @@ def _timeline(value: Any) -> dict[str, Any]:
     tracks = [_track(entry, i) for i, entry in enumerate(_list(t.get("tracks", []), "the timeline's 'tracks'"))]
     _unique([tr["id"] for tr in tracks], "track")
     _unique([c["id"] for tr in tracks for c in tr["clips"]], "clip")
+    low, high = MIDI_TEMPO_RANGE  # MIDI clips play at the timeline tempo, and their files record it
+    if any(c["type"] == "midi" for tr in tracks for c in tr["clips"]) and not low <= tempo <= high:
+        raise InvalidField(f"the timeline tempo {tempo!r} BPM is out of range for MIDI clips "
+                           f"({low:g} to {high:g})")
     return {
         "sample_rate": rate, "tempo_bpm": tempo,
         "key": _text(t.get("key", "C major"), "the timeline", "key"),
@@ -171,11 +192,30 @@ def _clip(entry: Any, index: int, track: str) -> dict[str, Any]:
     clip_id = _safe_id(entry.get("id"), where)
     where = f"clip {clip_id!r}"
     name = _text(entry.get("name", clip_id), where, "name")
-    return {
-        "id": clip_id, "name": name,
-        "start_s": _non_negative(entry.get("start_s", 0.0), where, "start_s"),
-        "asset": _asset(entry.get("asset", clip_asset(clip_id)), clip_asset(clip_id), where),
-        "audio_name": _text(entry.get("audio_name", name), where, "audio_name"),
+    kind = entry.get("type", "audio")
+    if kind not in CLIP_TYPES:
+        raise InvalidField(f"{where} has unknown type {kind!r} (expected one of {', '.join(CLIP_TYPES)})")
+    common = {"type": kind, "id": clip_id, "name": name,
+              "start_s": _non_negative(entry.get("start_s", 0.0), where, "start_s")}
+    if kind == "audio":
+        return common | {
+            "asset": _asset(entry.get("asset", clip_asset(clip_id)), clip_asset(clip_id), where),
+            "audio_name": _text(entry.get("audio_name", name), where, "audio_name"),
+        }
+    program = entry.get("program", 0)
+    if not _is_int(program) or not 0 <= program <= 127:
+        raise InvalidField(f"{where} has program {program!r}; General MIDI programs are 0 to 127")
+    key = _text(entry.get("key", "C major"), where, "key")
+    meter = _text(entry.get("time_signature", "4/4"), where, "time_signature")
+    for parse, value in ((parse_key, key), (parse_meter, meter)):  # the MIDI file records both
+        try:
+            parse(value)
+        except BadInput as exc:
+            raise InvalidField(f"{where}: {exc.message}") from exc
+    return common | {
+        "asset": _asset(entry.get("asset", midi_asset(clip_id)), midi_asset(clip_id), where),
+        "melody_name": _text(entry.get("melody_name", name), where, "melody_name"),
+        "key": key, "time_signature": meter, "program": program,
     }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from genai_studio.core.jobs import JobSpec, UpscaleSpec
+from genai_studio.core.jobs import (
+    HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
+)
 from genai_studio.core.progress import ProgressToken
 from genai_studio.engines import registry
 from genai_studio.runtime.model_store import ModelStore
@@ -20,4 +22,18 @@ class JobRunner:
         if isinstance(spec, UpscaleSpec):
             entry = self.store.get(spec.model_id)
             return registry.call("upscale.run", spec, token, entry.manifest, entry.weight_path)
+        if isinstance(spec, HumSpec):
+            return registry.call("melody.hum", spec, token)
+        for spec_type, engine in MELODY_ENGINES.items():
+            if isinstance(spec, spec_type):
+                entry = self.store.get(spec.model_id)
+                return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
         raise TypeError(f"no engine handles {type(spec).__name__}")
+
+
+MELODY_ENGINES = {
+    MelodyGenerateSpec: "melody.generate",
+    MelodyContinueSpec: "melody.continue",
+    MelodyVarySpec: "melody.vary",
+    MelodyInterpolateSpec: "melody.interpolate",
+}

@@ -18,6 +18,7 @@ from genai_studio.ui.canvas.pane import CanvasPane
 from genai_studio.ui.dialogs.about import AboutDialog
 from genai_studio.ui.project_workflow import ProjectWorkflow
 from genai_studio.ui.panels.jobs_panel import JobsPanel
+from genai_studio.ui.pianoroll.pane import PianoRollPane
 from genai_studio.ui.timeline.pane import TimelinePane
 from genai_studio.ui.window_settings import SettingsMixin
 from genai_studio.ui.window_tools import ToolPanelsMixin
@@ -61,6 +62,12 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        self.piano_roll = PianoRollPane(self.timeline_state)
+        self.piano_roll_dock = self._dock("Piano Roll", self.piano_roll, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.piano_roll_dock.hide()
+        self.timeline.midi_clip_activated.connect(self.open_piano_roll)
+        self.timeline_state.set_soundfont(self.settings.soundfont_path or None)
+
         self.history = QUndoView(self.undo_stack)
         self.history.setEmptyLabel("<opened>")
         self.history_dock = self._dock("History", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -78,9 +85,9 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
 
         self.device_label = QLabel(f"Device: {device_text}")
         self.statusBar().addPermanentWidget(self.device_label)
-        for pane in (self.canvas, self.timeline):
+        for pane in (self.canvas, self.timeline, self.piano_roll):
             pane.error.connect(self.show_error)
-        for pane in (self.canvas, self.timeline):
+        for pane in (self.canvas, self.timeline, self.piano_roll):
             pane.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         controller.event.connect(self._on_job_event)
         self._build_menus()
@@ -144,12 +151,13 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         view.addAction(self.tools_dock.toggleViewAction())
         view.addAction(self.jobs_dock.toggleViewAction())
         view.addAction(self.history_dock.toggleViewAction())
+        view.addAction(self.piano_roll_dock.toggleViewAction())
 
         image = bar.addMenu("&Image")
         image.addAction(self._action("&Upscale…", self._show_upscale, "Ctrl+Shift+U"))
 
         audio = bar.addMenu("&Audio")
-        for key in ("play_stop", "stop"):
+        for key in ("play_stop", "stop", "metronome", "new_midi_clip"):
             if key in ta:
                 audio.addAction(ta[key])
 
@@ -168,6 +176,12 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
                 self.addAction(action)  # transport shortcuts (Space, Ctrl+I) work wherever focus is
 
     # ----- jobs ----------------------------------------------------------------------------------
+    def open_piano_roll(self, clip_id: str) -> None:
+        if self.piano_roll.open_clip(clip_id):
+            self.piano_roll_dock.show()
+            self.piano_roll_dock.raise_()
+            self.piano_roll.setFocus()
+
     def _on_job_event(self, event: JobEvent) -> None:
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result

@@ -37,6 +37,8 @@ class SettingsMixin:
             apply_theme(QApplication.instance(), new.theme)
         if new.autosave_minutes != old.autosave_minutes:
             self.project.autosave.set_interval(new.autosave_minutes)
+        if new.soundfont_path != old.soundfont_path:
+            self.timeline_state.set_soundfont(new.soundfont_path or None)
         if new.audio_output_device != old.audio_output_device:
             self.player.set_output_device(new.audio_output_device)
         if new.models_dir != old.models_dir:

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from genai_studio.core.errors import BadInput, DiskFull
 from genai_studio.core.media import AudioBuffer, ImageBuffer
+from genai_studio.core.music import Melody, Note
 from genai_studio.core.project import (
-    LAYER_KINDS, SCHEMA_VERSION, ClipDoc, LayerDoc, ProjectDoc, TimelineDoc, TrackDoc,
+    LAYER_KINDS, SCHEMA_VERSION, ClipDoc, LayerDoc, MidiClipDoc, ProjectDoc, TimelineDoc, TrackDoc,
 )
 from genai_studio.mediaio import atomic as atomic_module
 from genai_studio.mediaio import project_file
@@ -78,11 +79,35 @@ def assert_same_doc(a: ProjectDoc, b: ProjectDoc) -> None:
     for s, t in zip(ta.tracks, tb.tracks):
         assert (s.id, s.name, s.muted, s.gain, len(s.clips)) == (t.id, t.name, t.muted, t.gain, len(t.clips))
         for c, d in zip(s.clips, t.clips):
+            assert type(c) is type(d)
+            if isinstance(c, MidiClipDoc):
+                assert_same_midi_clip(c, d)
+                continue
             assert (c.id, c.name, c.start_s, c.audio.name) == (d.id, d.name, d.start_s, d.audio.name)
             assert c.audio.sample_rate == d.audio.sample_rate
             assert c.audio.samples.dtype == d.audio.samples.dtype == np.float32
             assert c.audio.samples.shape == d.audio.samples.shape
             assert np.array_equal(c.audio.samples, d.audio.samples)
+
+
+def assert_same_midi_clip(c: MidiClipDoc, d: MidiClipDoc) -> None:
+    """Names, key, meter, program and tempo exactly; notes with exact pitch and velocity and times to the
+    MIDI tick (RESOLUTION per beat: a start moves by at most half a tick, a length by one tick), in any
+    order (MIDI sorts them by time)."""
+    from genai_studio.mediaio.midi import RESOLUTION
+
+    a, b = c.melody, d.melody
+    assert (c.id, c.name, c.start_s) == (d.id, d.name, d.start_s)
+    assert (a.name, a.key, a.time_signature, a.program, a.tempo_bpm) == (
+        b.name, b.key, b.time_signature, b.program, b.tempo_bpm)
+    assert len(a.notes) == len(b.notes)
+    by_pitch = lambda n: (n.pitch, n.start)  # noqa: E731 — notes of one pitch never overlap in these tests
+    for x, y in zip(sorted(a.notes, key=by_pitch), sorted(b.notes, key=by_pitch)):
+        assert (x.pitch, x.velocity) == (y.pitch, y.velocity)
+        assert abs(x.start - y.start) <= 0.5 / RESOLUTION + 1e-9
+        assert abs(x.duration - y.duration) <= 1.0 / RESOLUTION + 1e-9
+        if x.start * RESOLUTION == round(x.start * RESOLUTION):  # times on the tick grid come back exactly
+            assert x.start == y.start
 
 
 def write_zip(path: Path, entries: dict[str, bytes]) -> Path:
@@ -166,7 +191,22 @@ def _layers(draw) -> tuple[LayerDoc, ...]:
 
 
 @st.composite
-def _tracks(draw) -> tuple[TrackDoc, ...]:
+def _melodies(draw, tempo: float) -> Melody:
+    """Notes on a 1/960-beat tick grid (what MIDI stores) or anywhere, never two of one pitch overlapping
+    (MIDI could not tell which note-off ends which)."""
+    notes: list[Note] = []
+    for _ in range(draw(st.integers(0, 12))):
+        start = draw(st.integers(0, 64 * 480)) / 480 if draw(st.booleans()) else draw(st.floats(0, 64))
+        duration = draw(st.integers(4, 8 * 480)) / 480
+        note = Note(draw(st.integers(0, 127)), start, duration, draw(st.integers(1, 127)))
+        if all(n.pitch != note.pitch or n.end + 0.01 < note.start or note.end + 0.01 < n.start for n in notes):
+            notes.append(note)
+    return Melody(tuple(notes), tempo, draw(st.sampled_from(["C major", "E minor", "D dorian", "Bb mixolydian"])),
+                  draw(st.sampled_from(["4/4", "3/4", "6/8"])), draw(st.text(max_size=12)), draw(st.integers(0, 127)))
+
+
+@st.composite
+def _tracks(draw, tempo: float) -> tuple[TrackDoc, ...]:
     # A counter suffix keeps ids unique (clip ids across all tracks) without hypothesis retrying draws.
     track_ids = [f"{draw(_ids)}-{n}" for n in range(draw(st.integers(0, 3)))]
     clip_ids = iter(f"{draw(_ids)}.{n}" for n in range(9))
@@ -174,6 +214,9 @@ def _tracks(draw) -> tuple[TrackDoc, ...]:
     tracks = []
     for tid in track_ids:
         clips = tuple(
+            MidiClipDoc(next(clip_ids), draw(st.text(max_size=12)), draw(_melodies(tempo)),
+                        draw(st.floats(0, 1e6, **finite)))
+            if 10 <= tempo <= 400 and draw(st.booleans()) else
             ClipDoc(next(clip_ids), draw(st.text(max_size=12)),
                     audio(draw(st.integers(1, 4000)), draw(st.integers(1, 2)),
                           draw(st.sampled_from([8000, 22050, 44100, 48000])), draw(st.integers(0, 2**32 - 1))),
@@ -190,8 +233,9 @@ def _docs(draw) -> ProjectDoc:
     layers = draw(_layers())
     active = draw(st.none() | st.sampled_from([l.id for l in layers])) if layers else None
     finite = dict(allow_nan=False, allow_infinity=False)
-    timeline = TimelineDoc(draw(_tracks()), draw(st.sampled_from([8000, 22050, 44100, 48000, 96000])),
-                           draw(st.floats(1, 1000, **finite)), draw(st.text(max_size=12)),
+    tempo = draw(st.floats(1, 1000, **finite))  # MIDI clips only at 10..400 BPM (core.project.MIDI_TEMPO_RANGE)
+    timeline = TimelineDoc(draw(_tracks(tempo)), draw(st.sampled_from([8000, 22050, 44100, 48000, 96000])),
+                           tempo, draw(st.text(max_size=12)),
                            draw(st.sampled_from(["4/4", "3/4", "6/8", "7/8"])), draw(st.floats(0, 1e5, **finite)))
     return ProjectDoc(layers, active, timeline, draw(_json_dict))
 
@@ -206,6 +250,10 @@ def test_round_trip_preserves_every_field_pixel_and_sample(doc):
         info = read_project_info(path)
         assert info["layer_count"] == len(doc.layers)
         assert info["clip_count"] == sum(len(t.clips) for t in doc.timeline.tracks)
+        midi = [c for t in doc.timeline.tracks for c in t.clips if isinstance(c, MidiClipDoc)]
+        assert info["midi_clip_count"] == len(midi)
+        assert [c["notes"] for t in info["tracks"] for c in t["clips"] if c["type"] == "midi"] == [
+            len(c.melody.notes) for c in midi]
         assert os.listdir(folder) == ["p.gstudio"]
 
 
@@ -288,6 +336,30 @@ def test_v1_project_is_migrated_on_load(tmp_path):
     assert doc.metadata == {"title": "old"}
     assert (info["schema_version"], info["needs_migration"]) == (1, True)
     assert info["current_schema_version"] == SCHEMA_VERSION
+
+
+def test_v2_project_is_migrated_on_load(tmp_path):
+    v2 = v2_json(schema_version=2)
+    v2["timeline"]["tracks"][0]["clips"].append({"id": "c2", "name": "D", "start_s": 1.5, "asset": "audio/c2.wav"})
+    voice = audio(300, 1, 8000, seed=4)
+    path = hand_made(tmp_path / "v2.gstudio", v2, {"audio/c2.wav": wav_bytes(voice)})
+    with untouched(path):
+        doc = load_project(path)
+        info = read_project_info(path)
+    clips = doc.timeline.tracks[0].clips
+    assert [type(c) for c in clips] == [ClipDoc, ClipDoc] and [c.start_s for c in clips] == [0.0, 1.5]
+    assert np.array_equal(clips[1].audio.samples, voice.samples)
+    assert (info["schema_version"], info["needs_migration"], info["current_schema_version"]) == (2, True, 3)
+    assert [c["type"] for c in info["tracks"][0]["clips"]] == ["audio", "audio"]
+    # the step itself: every clip gets a type, nothing else changes, malformed parts are left for the checks
+    from genai_studio.core.project import MIGRATIONS
+
+    migrated = MIGRATIONS[2](v2)
+    assert migrated["schema_version"] == 3 and migrated["layers"] == v2["layers"]
+    assert [c["type"] for c in migrated["timeline"]["tracks"][0]["clips"]] == ["audio", "audio"]
+    assert "type" not in v2["timeline"]["tracks"][0]["clips"][0]  # the input is not modified
+    odd = MIGRATIONS[2]({"schema_version": 2, "timeline": {"tracks": [{"clips": "x"}, 7]}})
+    assert odd["timeline"]["tracks"] == [{"clips": "x"}, 7]
 
 
 # -------------------------------------------------------------------------------------------- bad files

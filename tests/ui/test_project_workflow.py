@@ -67,6 +67,26 @@ def test_save_and_reopen_restores_canvas_and_timeline(window, tmp_path):
     assert not window.project.is_dirty
 
 
+def test_midi_clips_tempo_key_and_meter_survive_save_and_open(window, tmp_path):
+    from genai_studio.core.music import Melody, Note
+
+    st = window.timeline_state
+    chord = Melody((Note(62, 0.0, 2.0, 70), Note(66, 0.0, 2.0, 80), Note(69, 0.5, 1 / 3, 127)), name="chord")
+    clip_id = st.add_midi_clip(chord, start_s=0.75, name="Pad")
+    st.set_tempo(84.5)
+    st.set_key("B minor")
+    st.set_time_signature("3/4")
+    path = tmp_path / "midi.gstudio"
+    window.project.ask_save_path = lambda: str(path)
+    assert window.project.save()
+    assert window.project.new() and not st.clips() and st.tempo_bpm == 120
+    assert window.project.open(path)
+    clip = st.clip(clip_id)
+    assert (clip.name, clip.start_s, st.tempo_bpm, st.key, st.time_signature) == ("Pad", 0.75, 84.5, "B minor", "3/4")
+    assert clip.melody.notes == chord.notes and clip.melody.tempo_bpm == 84.5  # chords and triplets exact
+    assert clip.duration_s == pytest.approx(2.0 * 60 / 84.5)
+
+
 def test_unsaved_changes_prompt_can_cancel_a_close(window, tmp_path):
     _fill(window, tmp_path)
     answers = []

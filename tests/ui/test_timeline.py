@@ -231,7 +231,7 @@ def test_drag_clip_moves_it_and_undo_restores(pane, qtbot):
     pane.state.undo_stack.redo()
     assert pane.state.clip(clip).start_s == pytest.approx(1.5, abs=0.011)
 
-    assert set(pane.actions) == {"import_audio", "play_stop", "stop"}
+    assert set(pane.actions) == {"import_audio", "play_stop", "stop", "new_midi_clip", "metronome"}
     pane.local_actions["delete_clip"].trigger()
     assert pane.state.clips() == []
 

@@ -1,4 +1,5 @@
-"""Painting of the timeline viewport: lanes, clips with waveforms, track headers, ruler, playhead, hint.
+"""Painting of the timeline viewport: lanes, audio clips with waveforms, MIDI clips with their notes (see
+midi_painting.py), track headers, ruler, playhead, hint.
 
 Colours come from the widget palette (the app applies a dark theme globally); only the playhead uses a fixed
 accent that reads on dark and light backgrounds alike.
@@ -12,14 +13,15 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 
-from genai_studio.state.timeline_state import AudioClip, Track
+from genai_studio.state.timeline_state import AudioClip, Clip, MidiClip, Track
 from genai_studio.ui.timeline.geometry import (
     HEADER_W, LANE_H, RULER_H, ViewGeometry, format_time, tick_step,
 )
+from genai_studio.ui.timeline.midi_painting import paint_midi_clip
 from genai_studio.ui.timeline.waveform import WaveformCache, draw_waveform
 
 PLAYHEAD_COLOR = QColor(255, 110, 64)
-EMPTY_HINT = "Import or drop WAV, FLAC or OGG audio"
+EMPTY_HINT = "Import or drop WAV, FLAC or OGG audio, or add a MIDI clip"
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,18 @@ def _paint_lanes(p: QPainter, pal: QPalette, geo: ViewGeometry, n: int) -> None:
         p.drawLine(QPointF(HEADER_W, top + LANE_H - 0.5), QPointF(geo.width, top + LANE_H - 0.5))
 
 
-def _paint_clip(p: QPainter, pal: QPalette, geo: ViewGeometry, cache: WaveformCache, clip: AudioClip,
+def _paint_clip(p: QPainter, pal: QPalette, geo: ViewGeometry, cache: WaveformCache, clip: Clip,
                 lane: int, muted: bool, selected: bool, start_s: float) -> None:
+    if isinstance(clip, MidiClip):
+        rect = paint_midi_clip(p, pal, geo, clip, lane, muted, selected, start_s)
+        if rect is not None:
+            _paint_clip_label(p, pal, rect, clip.name)
+        return
+    _paint_audio_clip(p, pal, geo, cache, clip, lane, muted, selected, start_s)
+
+
+def _paint_audio_clip(p: QPainter, pal: QPalette, geo: ViewGeometry, cache: WaveformCache, clip: AudioClip,
+                      lane: int, muted: bool, selected: bool, start_s: float) -> None:
     rect = geo.clip_rect(lane, start_s, clip.duration_s)
     lanes = geo.lanes_rect()
     if not rect.intersects(lanes):

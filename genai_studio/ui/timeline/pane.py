@@ -1,9 +1,11 @@
-"""The timeline pane: transport bar + track lanes, audio import (dialog and drag-and-drop) and playback."""
+"""The timeline pane: transport bar (play, tempo/key/meter, metronome) + track lanes, audio import (dialog and
+drag-and-drop), new MIDI clips, and playback."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -11,11 +13,13 @@ from PySide6.QtWidgets import (
 )
 
 from genai_studio.core.errors import BadInput
+from genai_studio.core.music import Melody
 from genai_studio.mediaio.audio import AUDIO_FILE_FILTER, load_audio
 from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.timeline.geometry import format_time
 from genai_studio.ui.timeline.tracks_view import TracksView
+from genai_studio.ui.timeline.transport import MusicControls
 
 IMPORT_ERROR_TITLE = "Cannot import audio"
 PLAYBACK_ERROR_TITLE = "Audio playback"
@@ -25,11 +29,13 @@ class TimelinePane(QWidget):
     """Shows a TimelineState and plays it through an AudioPlayer.
 
     ``error(title, message)`` carries every problem the user should see (bad files, no audio device);
-    ``status(text)`` carries short confirmations for the status bar.
+    ``status(text)`` carries short confirmations for the status bar; ``midi_clip_activated(clip id)`` asks
+    for a MIDI clip to be opened in the piano roll (double-click or Enter on it, or a new clip).
     """
 
     error = Signal(str, str)
     status = Signal(str)
+    midi_clip_activated = Signal(str)
 
     def __init__(self, state: TimelineState, player: AudioPlayer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +53,8 @@ class TimelinePane(QWidget):
         self.setAcceptDrops(True)
         self.view.files_dropped.connect(self._on_files_dropped)
         self.view.selection_changed.connect(lambda _: self._sync_actions())
+        self.view.midi_clip_activated.connect(self.midi_clip_activated)
+        self.music.error.connect(self.error)
         state.changed.connect(self._on_state_changed)
         state.playhead_changed.connect(lambda _: self._update_time_label())
         player.position_changed.connect(self._on_player_position)
@@ -77,11 +85,22 @@ class TimelinePane(QWidget):
              QStyle.StandardPixmap.SP_DialogOpenButton)
         make("play_stop", "&Play", self.toggle_play, "Space", QStyle.StandardPixmap.SP_MediaPlay)
         make("stop", "&Stop", self.stop, None, QStyle.StandardPixmap.SP_MediaStop)
+        make("new_midi_clip", "New &MIDI Clip", self.new_midi_clip, None, QStyle.StandardPixmap.SP_FileIcon)
+        metronome = make("metronome", "Metro&nome", self._on_metronome_toggled)
+        metronome.setCheckable(True)
+        metronome.setToolTip("Click on every beat during playback (accented on each bar)")
         make("delete_clip", "&Delete Clip", self.delete_selected_clip, QKeySequence.StandardKey.Delete, local=True)
         make("zoom_in", "Zoom &In", self.view.zoom_in, QKeySequence.StandardKey.ZoomIn, local=True)
         make("zoom_out", "Zoom &Out", self.view.zoom_out, QKeySequence.StandardKey.ZoomOut, local=True)
         make("zoom_fit", "Zoom to &Fit", self.view.zoom_to_fit, "Ctrl+0", local=True)
         self.actions["play_stop"].setToolTip("Play from the playhead / stop (Space)")
+        # Short button labels keep the transport bar narrow; menus and tooltips keep the full names.
+        for key, short in (("zoom_out", "−"), ("zoom_in", "+"), ("zoom_fit", "Fit"), ("new_midi_clip", "New MIDI"),
+                           ("metronome", "Click")):
+            action = self.actions.get(key) or self.local_actions[key]
+            action.setIconText(short)
+            if not action.toolTip() or action.toolTip() == short:
+                action.setToolTip(action.text().replace("&", ""))
 
     def _build_ui(self) -> None:
         bar = QHBoxLayout()
@@ -100,11 +119,19 @@ class TimelinePane(QWidget):
         self.time_label.setFont(font)
         bar.addSpacing(10)
         bar.addWidget(self.time_label)
+        bar.addSpacing(10)
+        self.music = MusicControls(self.state, self)
+        bar.addWidget(self.music)
+        metronome = QToolButton(self)
+        metronome.setDefaultAction(self.actions["metronome"])
+        metronome.setStyleSheet("QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
+                                " border: 1px solid palette(mid); border-radius: 3px; padding: 2px 4px; }")
+        bar.addWidget(metronome)
         bar.addStretch(1)
-        for key in ("zoom_out", "zoom_in", "zoom_fit", "import_audio"):
+        for key in ("zoom_out", "zoom_in", "zoom_fit", "new_midi_clip", "import_audio"):
             button = QToolButton(self)
             button.setDefaultAction(self.actions.get(key) or self.local_actions[key])
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly if key != "import_audio"
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly if key.startswith("zoom")
                                       else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             bar.addWidget(button)
         layout = QVBoxLayout(self)
@@ -162,6 +189,15 @@ class TimelinePane(QWidget):
             self.import_files(paths)
 
     # ----- editing --------------------------------------------------------------------------------------
+    def new_midi_clip(self) -> str:
+        """An empty MIDI clip (one bar long until it has notes) on a new track at the playhead, opened at once."""
+        st = self.state
+        melody = Melody(key=st.key, time_signature=st.time_signature, name="MIDI clip")
+        clip_id = st.add_midi_clip(melody, start_s=st.playhead_s, name=f"MIDI {len(st.midi_clips()) + 1}")
+        self.view.select_clip(clip_id)
+        self.midi_clip_activated.emit(clip_id)
+        return clip_id
+
     def delete_selected_clip(self) -> None:
         clip_id = self.view.selected_clip
         if clip_id is not None:
@@ -173,14 +209,15 @@ class TimelinePane(QWidget):
         if self.player.is_playing:
             return
         if self.state.duration_s <= 0:
-            self.status.emit("Nothing to play: import some audio first.")
+            self.status.emit("Nothing to play: import some audio or add a MIDI clip first.")
             return
         start = self.state.playhead_s
         if start >= self.state.duration_s:
             start = 0.0
             self.state.set_playhead(0.0)
         self._play_from_s = start
-        if self.player.play(self.state.mix(), self.state.sample_rate, start_s=start):
+        mix = self._mix()
+        if mix is not None and self.player.play(mix, self.state.sample_rate, start_s=start):
             self.view.follow_playhead = True
             self.status.emit(f"Playing from {format_time(start)}")
         self._sync_actions()
@@ -197,6 +234,23 @@ class TimelinePane(QWidget):
             self.stop()
         else:
             self.play()
+
+    @property
+    def metronome_on(self) -> bool:
+        return self.actions["metronome"].isChecked()
+
+    def _mix(self) -> np.ndarray | None:
+        """The whole mix for playback (clicks included when the metronome is on), or None after reporting
+        why it cannot be made. MIDI clips render here (cached, so only edited clips cost time)."""
+        try:
+            return self.state.mix(metronome=self.metronome_on)
+        except BadInput as exc:  # e.g. a SoundFont that cannot be loaded
+            self.error.emit(PLAYBACK_ERROR_TITLE, exc.message)
+            return None
+
+    def _on_metronome_toggled(self) -> None:
+        if self.player.is_playing:  # restart from the same spot with or without the clicks
+            self._on_state_changed()
 
     def _on_player_position(self, seconds: float) -> None:
         if self.player.is_playing:
@@ -219,8 +273,9 @@ class TimelinePane(QWidget):
             # An edit during playback: continue from the same spot with the new mix, so what is heard matches.
             position, origin = self.player.position_s, self._play_from_s
             self.player.stop()
-            if self.state.duration_s > position:
-                self.player.play(self.state.mix(), self.state.sample_rate, start_s=position)
+            mix = self._mix() if self.state.duration_s > position else None
+            if mix is not None:
+                self.player.play(mix, self.state.sample_rate, start_s=position)
                 self._play_from_s = origin
             else:
                 self.view.follow_playhead = False

@@ -1,5 +1,6 @@
-"""The scrolling track lanes: ruler clicks set the playhead, clips drag in time and between tracks,
-Ctrl+wheel zooms around the cursor, and audio files can be dropped onto a lane at a time."""
+"""The scrolling track lanes: ruler clicks set the playhead, clips (audio and MIDI) drag in time and between
+tracks, double-click or Enter on a MIDI clip opens it, Ctrl+wheel zooms around the cursor, and audio files
+can be dropped onto a lane at a time."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRect, Qt, Signal
 from PySide6.QtGui import (
-    QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent,
+    QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from genai_studio.state.timeline_state import TimelineState
+from genai_studio.state.timeline_state import MidiClip, TimelineState
 from genai_studio.ui.timeline.geometry import (
     DEFAULT_PPS, HEADER_W, LANE_H, MAX_PPS, MIN_PPS, RULER_H, ViewGeometry,
 )
@@ -28,6 +30,7 @@ class TracksView(QAbstractScrollArea):
 
     files_dropped = Signal(list, float, object)  # paths, start seconds, track id or None (new tracks)
     selection_changed = Signal(object)  # clip id or None
+    midi_clip_activated = Signal(str)  # clip id: double-click or Enter on a MIDI clip (open it for editing)
 
     def __init__(self, state: TimelineState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,7 +114,7 @@ class TracksView(QAbstractScrollArea):
         clip_ids = {c.id for c in self._state.clips()}
         if self._selected not in clip_ids:
             self.select_clip(None)
-        self._cache.forget({id(c.audio) for c in self._state.clips()})
+        self._cache.forget({id(c.audio) for c in self._state.audio_clips()})
         self._update_scroll_ranges()
         self.viewport().update()
 
@@ -218,6 +221,26 @@ class TracksView(QAbstractScrollArea):
             self._state.move_clip(clip_id, drag.start_s, None if track_id == current else track_id)
             self.viewport().update()
         event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.position().x() < HEADER_W:
+            return super().mouseDoubleClickEvent(event)
+        hit = self._clip_at(self.geometry_now(), event.position())
+        if hit is not None:
+            self.select_clip(hit)
+            self._activate(hit)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected is not None:
+            self._activate(self._selected)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _activate(self, clip_id: str) -> None:
+        if isinstance(self._state.clip(clip_id), MidiClip):
+            self.midi_clip_activated.emit(clip_id)
 
     def _click_header(self, geo: ViewGeometry, pos: QPointF) -> None:
         lane = geo.lane_at(pos.y())

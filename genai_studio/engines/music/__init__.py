@@ -1,0 +1,1 @@
+"""Melody engines: note-event tokens, the n-gram baseline, the MelodyGRU model and constrained generation."""

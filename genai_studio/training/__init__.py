@@ -1,0 +1,1 @@
+"""Training loops and dataset builders that reproduce every shipped weight file (no Qt)."""

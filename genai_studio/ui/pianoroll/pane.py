@@ -1,0 +1,196 @@
+"""The piano-roll pane: a toolbar (tool, grid, snap, quantize, scale lock, velocity, zoom) over the roll.
+
+Its actions carry shortcuts local to the pane (Qt.WidgetWithChildrenShortcut), so Delete, Ctrl+C/V/X/A
+and the arrows edit notes here without clashing with the canvas or the timeline.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
+
+from genai_studio.state.timeline_state import TimelineState
+from genai_studio.ui.pianoroll.geometry import DEFAULT_GRID, GRIDS
+from genai_studio.ui.pianoroll.roll_view import PianoRollView
+
+OPEN_ERROR_TITLE = "Cannot open the clip"
+
+
+class PianoRollPane(QWidget):
+    """Edits the notes of one MIDI clip of ``timeline``; ``open_clip(clip_id)`` chooses which.
+
+    ``error(title, message)`` and ``status(text)`` work as in the other panes.
+    """
+
+    error = Signal(str, str)
+    status = Signal(str)
+
+    def __init__(self, timeline: TimelineState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.timeline = timeline
+        self.view = PianoRollView(timeline, self)
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_ui()
+        self.view.status.connect(self.status)
+        self.view.selection_changed.connect(lambda _n: self._sync())
+        timeline.changed.connect(self._sync)
+        self._sync()
+
+    # ----- public -------------------------------------------------------------------------------------
+    def open_clip(self, clip_id: str | None) -> bool:
+        """Show a MIDI clip (None: none). Reports an unknown or non-MIDI id through ``error``."""
+        try:
+            self.view.set_clip(clip_id)
+        except KeyError:
+            self.error.emit(OPEN_ERROR_TITLE, f"There is no MIDI clip {clip_id!r} on the timeline.")
+            return False
+        self._sync()
+        if clip_id is not None:
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    @property
+    def clip_id(self) -> str | None:
+        return self.view.clip_id
+
+    def loop_region(self) -> tuple[float, float] | None:
+        """The loop region in beats from the clip start (drag in the roll's ruler to set it), or None."""
+        return self.view.loop_region()
+
+    def set_grid(self, name: str) -> None:
+        """One of geometry.GRIDS ('1/16', '1/8T', …)."""
+        self.grid_combo.setCurrentText(name)
+        self.view.grid = GRIDS[name]
+        self.view.viewport().update()
+
+    def quantize(self) -> None:
+        self.view.quantize(self.strength.value() / 100.0)
+
+    # ----- construction -------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        v = self.view
+
+        def make(key: str, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setCheckable(checkable)
+            action.setToolTip(tip or text.replace("&", ""))
+            if checkable:
+                action.toggled.connect(slot)
+            else:
+                action.triggered.connect(lambda _checked=False: slot())
+            self.addAction(action)
+            self.actions[key] = action
+            return action
+
+        make("delete", "&Delete Notes", v.delete_selected, QKeySequence.StandardKey.Delete)
+        make("copy", "&Copy Notes", v.copy, QKeySequence.StandardKey.Copy)
+        make("cut", "Cu&t Notes", v.cut, QKeySequence.StandardKey.Cut)
+        make("paste", "&Paste Notes", v.paste, QKeySequence.StandardKey.Paste,
+             "Paste after the selection, or at the playhead when nothing is selected")
+        make("select_all", "Select &All Notes", v.select_all, QKeySequence.StandardKey.SelectAll)
+        make("transpose_up", "Transpose Up", lambda: v.transpose(1), "Up")
+        make("transpose_down", "Transpose Down", lambda: v.transpose(-1), "Down")
+        make("octave_up", "Octave Up", lambda: v.transpose(12), "Shift+Up")
+        make("octave_down", "Octave Down", lambda: v.transpose(-12), "Shift+Down")
+        make("quantize", "&Quantize", self.quantize, "Q",
+             "Pull the selected notes (all, when none is selected) towards the grid by the strength")
+        make("zoom_in", "H+", lambda: v.zoom_horizontal(1), QKeySequence.StandardKey.ZoomIn, "Zoom in (time)")
+        make("zoom_out", "H−", lambda: v.zoom_horizontal(-1), QKeySequence.StandardKey.ZoomOut, "Zoom out (time)")
+        make("zoom_in_v", "V+", lambda: v.zoom_vertical(1), None, "Taller rows")
+        make("zoom_out_v", "V−", lambda: v.zoom_vertical(-1), None, "Shorter rows")
+        make("snap", "Snap", self._set_snap, None, "Snap note starts and ends to the grid", True).setChecked(True)
+        make("scale_lock", "Scale lock", self._set_scale_lock, None,
+             "Transposing keeps notes in the project key", True)
+        tools = QActionGroup(self)
+        for name, text, key in (("draw", "Draw", "D"), ("select", "Select", "S")):
+            action = make(f"tool_{name}", text, lambda on, n=name: on and self._set_tool(n), key,
+                          f"{text} tool ({key}): " + ("drag on empty space draws a note; Shift/Ctrl-drag selects"
+                                                      if name == "draw" else "drag on empty space selects"), True)
+            tools.addAction(action)
+        self.actions["tool_draw"].setChecked(True)
+
+    def _build_ui(self) -> None:
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 4)
+        bar.setSpacing(4)
+        self.clip_label = QLabel(self)
+        self.clip_label.setProperty("role", "heading")
+        bar.addWidget(self.clip_label)
+        bar.addSpacing(8)
+        for key in ("tool_draw", "tool_select"):
+            bar.addWidget(self._button(key))
+        bar.addSpacing(8)
+        bar.addWidget(QLabel("Grid", self))
+        self.grid_combo = QComboBox(self)
+        self.grid_combo.addItems(list(GRIDS))
+        self.grid_combo.setCurrentText(DEFAULT_GRID)
+        self.grid_combo.setToolTip("Grid for drawing, snapping, quantizing and nudging (T = triplets)")
+        self.grid_combo.currentTextChanged.connect(self.set_grid)
+        bar.addWidget(self.grid_combo)
+        bar.addWidget(self._button("snap"))
+        bar.addSpacing(8)
+        bar.addWidget(self._button("quantize"))
+        self.strength = QSpinBox(self)
+        self.strength.setRange(0, 100)
+        self.strength.setValue(100)
+        self.strength.setSuffix(" %")
+        self.strength.setToolTip("Quantize strength: 100% moves notes onto the grid, 50% half-way")
+        bar.addWidget(self.strength)
+        bar.addWidget(self._button("scale_lock"))
+        bar.addSpacing(8)
+        bar.addWidget(QLabel("Velocity", self))
+        self.velocity = QSpinBox(self)
+        self.velocity.setRange(1, 127)
+        self.velocity.setValue(self.view.new_velocity)
+        self.velocity.setKeyboardTracking(False)  # one edit (one undo step) per typed value
+        self.velocity.setToolTip("Velocity of the selected notes (of new notes when none is selected)")
+        self.velocity.valueChanged.connect(self.view.set_velocity)
+        bar.addWidget(self.velocity)
+        bar.addStretch(1)
+        for key in ("zoom_out", "zoom_in", "zoom_out_v", "zoom_in_v"):
+            bar.addWidget(self._button(key))
+        # Fusion draws a checked tool button only slightly sunken; on the dark theme that is hard to see.
+        self.setStyleSheet("QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
+                           " border: 1px solid palette(mid); border-radius: 3px; padding: 2px 4px; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+    def _button(self, key: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setDefaultAction(self.actions[key])
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
+
+    # ----- toggles and display ------------------------------------------------------------------------
+    def _set_tool(self, name: str) -> None:
+        self.view.tool = name
+
+    def _set_snap(self, on: bool) -> None:
+        self.view.snap = bool(on)
+
+    def _set_scale_lock(self, on: bool) -> None:
+        self.view.scale_lock = bool(on)
+
+    def _sync(self) -> None:
+        clip = self.view.clip()
+        self.clip_label.setText(clip.name if clip is not None else "No clip")
+        selection = self.view.selection
+        with QSignalBlocker(self.velocity):
+            if selection:
+                self.velocity.setValue(self.view.notes[min(selection)].velocity)
+            else:
+                self.velocity.setValue(self.view.new_velocity)
+        has_notes, has_selection = bool(self.view.notes), bool(selection)
+        for key in ("delete", "copy", "cut", "transpose_up", "transpose_down", "octave_up", "octave_down"):
+            self.actions[key].setEnabled(has_selection)
+        self.actions["quantize"].setEnabled(has_notes)
+        self.actions["select_all"].setEnabled(has_notes)
+        self.actions["paste"].setEnabled(clip is not None)

@@ -1,0 +1,85 @@
+"""Melody tools through the real window: generate, continue, vary and hum each land as new MIDI clips."""
+
+from __future__ import annotations
+
+import pytest
+
+from genai_studio.app import create_main_window, ensure_application
+from genai_studio.core.jobs import JobState
+from genai_studio.core.music import parse_key
+
+
+@pytest.fixture
+def window(qtbot, studio_home):
+    ensure_application()
+    w = create_main_window()
+    qtbot.addWidget(w)
+    w.project.ask_save_changes = lambda: "discard"
+    w.show()
+    yield w
+    w.controller.shutdown()
+    w.project.shutdown()
+
+
+def _wait_done(qtbot, window, count, timeout=60000):
+    qtbot.waitUntil(lambda: len(window.controller.jobs) >= count
+                    and all(r.state.finished for r in window.controller.jobs.values()), timeout=timeout)
+    record = window.controller.jobs[max(window.controller.jobs)]
+    assert record.state is JobState.DONE, record.message
+
+
+def test_generate_then_continue_and_vary_the_selected_clip(qtbot, window):
+    panel = window.melody_panel
+    panel.tonic.setCurrentText("G")
+    panel.mode.setCurrentText("major")
+    panel.style.setCurrentText("jig")
+    panel.bars.setValue(4)
+    panel.seed.setValue(7)
+    panel.generate()
+    _wait_done(qtbot, window, 1)
+    qtbot.waitUntil(lambda: len(window.timeline_state.midi_clips()) == 1, timeout=5000)
+    clip = window.timeline_state.midi_clips()[0]
+    key = parse_key("G major")
+    assert clip.melody.notes and all(key.contains(n.pitch) for n in clip.melody.notes)
+    assert clip.melody.time_signature == "6/8"
+
+    window.timeline.view.select_clip(clip.id)
+    assert window._selected_melody() is clip.melody
+    panel.continue_selected()
+    _wait_done(qtbot, window, 2)
+    panel.vary_selected()
+    _wait_done(qtbot, window, 3)
+    qtbot.waitUntil(lambda: len(window.timeline_state.midi_clips()) == 3, timeout=5000)
+    continued = window.timeline_state.midi_clips()[1].melody
+    assert continued.duration_beats > clip.melody.duration_beats
+    window.undo_stack.undo()
+    assert len(window.timeline_state.midi_clips()) == 2  # each result is one undo step
+
+    window.open_piano_roll(clip.id)
+    assert window.piano_roll_dock.isVisible()
+
+
+def test_hum_an_audio_clip_into_midi(qtbot, window):
+    from genai_studio.bench.hum_data import reference_melodies, synthesize_hum
+
+    melody = reference_melodies()[0]
+    hum = synthesize_hum(melody, 22050, 0)
+    clip_id = window.timeline_state.add_audio_clip(hum, name="my hum")
+    window.timeline.view.select_clip(clip_id)
+    window.melody_panel.transcribe_selected()
+    _wait_done(qtbot, window, 1)
+    qtbot.waitUntil(lambda: len(window.timeline_state.midi_clips()) == 1, timeout=5000)
+    found = window.timeline_state.midi_clips()[0].melody
+    assert [n.pitch for n in found.notes][:4] == [n.pitch for n in melody.notes][:4]
+
+
+def test_bad_parameters_are_explained_not_submitted(qtbot, window):
+    errors = []
+    window.melody_panel.error.connect(lambda title, message: errors.append(message))
+    window.melody_panel.low.setValue(70)
+    window.melody_panel.high.setValue(72)
+    window.melody_panel.generate()
+    assert errors and "range" in errors[0]
+    window.melody_panel.continue_selected()
+    assert "select a MIDI clip" in errors[-1]
+    assert not window.controller.jobs
