@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QUndoView, QWidget,
@@ -177,10 +177,13 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
 
     # ----- jobs ----------------------------------------------------------------------------------
     def open_piano_roll(self, clip_id: str) -> None:
+        self.piano_roll_dock.show()
+        self.piano_roll_dock.raise_()
         if self.piano_roll.open_clip(clip_id):
-            self.piano_roll_dock.show()
-            self.piano_roll_dock.raise_()
-            self.piano_roll.setFocus()
+            # centre on the notes again once the dock has its real size
+            QTimer.singleShot(0, lambda: self.piano_roll.open_clip(clip_id))
+        else:
+            self.piano_roll_dock.hide()
 
     def _on_job_event(self, event: JobEvent) -> None:
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):

@@ -78,10 +78,19 @@ class ToolPanelsMixin:
         return job_id
 
     def _add_melody_results(self, result: MelodyResult) -> None:
-        """Each resulting melody becomes a MIDI clip on a new track at the playhead (one undo step each)."""
+        """Each resulting melody becomes a MIDI clip on a new track at the playhead; one undo step per job."""
         start = self.timeline_state.playhead_s
+        state = self.timeline_state
+        self.undo_stack.beginMacro(result.spec.title)
+        if not state.midi_clips() and result.melodies:
+            # The first tune of a project sets its tempo, key and meter, so it plays as generated.
+            first = result.melodies[0]
+            state.set_tempo(first.tempo_bpm)
+            state.set_key(first.key)
+            state.set_time_signature(first.time_signature)
         for melody in result.melodies:
-            self.timeline_state.add_midi_clip(melody, start_s=start, name=melody.name)
+            state.add_midi_clip(melody, start_s=start, name=melody.name)
+        self.undo_stack.endMacro()
         self.statusBar().showMessage(
             f"{len(result.melodies)} new MIDI clip(s) in {result.seconds:.2f} s", 8000)
 

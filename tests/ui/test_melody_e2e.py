@@ -42,6 +42,8 @@ def test_generate_then_continue_and_vary_the_selected_clip(qtbot, window):
     key = parse_key("G major")
     assert clip.melody.notes and all(key.contains(n.pitch) for n in clip.melody.notes)
     assert clip.melody.time_signature == "6/8"
+    # the first tune sets the project's key, meter and tempo, so it plays as generated
+    assert (window.timeline_state.key, window.timeline_state.time_signature) == ("G major", "6/8")
 
     window.timeline.view.select_clip(clip.id)
     assert window._selected_melody() is clip.melody
