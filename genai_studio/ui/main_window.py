@@ -125,6 +125,7 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(ca["export"])
         file_menu.addAction(self._action("Export Audio &Mix…", self.export_mix_dialog))
+        file_menu.addAction(self._action("Export Selected &Clip…", self.export_clip_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
@@ -241,7 +242,9 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         projects = [p for p in paths if p.lower().endswith(FILE_EXTENSION)]
         if projects:
             self.project.open(projects[0])
-        audio = [p for p in paths if p.lower().endswith(tuple(SUPPORTED_AUDIO_EXTENSIONS))]
+        from genai_studio.ui.timeline.pane import NOTATION_EXTENSIONS
+
+        audio = [p for p in paths if p.lower().endswith(tuple(SUPPORTED_AUDIO_EXTENSIONS) + NOTATION_EXTENSIONS)]
         images = [p for p in paths if p not in audio and p not in projects]
         if images:
             self.canvas.open_files(images)
@@ -287,6 +290,44 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
             self.show_error("Cannot export audio", exc.message)
             return False
         self.statusBar().showMessage(f"Exported the mix to {path}", 6000)
+        return True
+
+    def export_clip_dialog(self) -> None:
+        clip = self._selected_clip()
+        if clip is None:
+            self.show_error("Nothing to export", "Select a clip on the timeline first.")
+            return
+        is_midi = hasattr(clip, "melody")
+        filters = ("MIDI (*.mid);;MusicXML (*.musicxml);;WAV (*.wav);;FLAC (*.flac)" if is_midi
+                   else "WAV (*.wav);;FLAC (*.flac)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export clip", f"{clip.name}.{'mid' if is_midi else 'wav'}",
+                                              filters)
+        if path:
+            self.export_clip(clip.id, path)
+
+    def export_clip(self, clip_id: str, path: str) -> bool:
+        """A MIDI clip as MIDI, MusicXML or rendered audio; an audio clip as WAV/FLAC."""
+        from genai_studio.core.errors import StudioError
+        from genai_studio.dsp.synth import render_melody
+        from genai_studio.mediaio.audio import save_audio
+        from genai_studio.mediaio.midi import save_midi, save_musicxml
+
+        clip = self.timeline_state.clip(clip_id)
+        suffix = path.lower().rsplit(".", 1)[-1]
+        try:
+            if hasattr(clip, "melody") and suffix in ("mid", "midi"):
+                save_midi(clip.melody, path)
+            elif hasattr(clip, "melody") and suffix in ("musicxml", "xml"):
+                save_musicxml(clip.melody, path)
+            elif hasattr(clip, "melody"):
+                save_audio(render_melody(clip.melody, self.timeline_state.sample_rate,
+                                         soundfont=self.timeline_state.soundfont), path)
+            else:
+                save_audio(clip.audio, path)
+        except StudioError as exc:
+            self.show_error("Cannot export clip", exc.message)
+            return False
+        self.statusBar().showMessage(f"Exported {clip.name} to {path}", 6000)
         return True
 
     def _update_title(self, _title: str | None = None) -> None:

@@ -85,3 +85,26 @@ def test_bad_parameters_are_explained_not_submitted(qtbot, window):
     window.melody_panel.continue_selected()
     assert "select a MIDI clip" in errors[-1]
     assert not window.controller.jobs
+
+
+def test_import_midi_and_export_clip_as_midi_musicxml_and_audio(qtbot, window, tmp_path):
+    import soundfile as sf
+
+    from genai_studio.core.music import Melody, Note
+    from genai_studio.mediaio.midi import load_melody, save_midi
+
+    melody = Melody(tuple(Note(62 + 2 * i, i * 1.0, 1.0) for i in range(4)), tempo_bpm=100, key="D major",
+                    name="scale")
+    src = tmp_path / "scale.mid"
+    save_midi(melody, src)
+    window.open_paths([str(src)])
+    clip = window.timeline_state.midi_clips()[0]
+    assert [n.pitch for n in clip.melody.notes] == [62, 64, 66, 68]
+    for ext in ("mid", "musicxml", "wav"):
+        out = tmp_path / f"out.{ext}"
+        assert window.export_clip(clip.id, str(out))
+        if ext == "wav":
+            data, rate = sf.read(out)
+            assert len(data) / rate > 2.0 and abs(data).max() > 0.05
+        else:
+            assert [n.pitch for n in load_melody(out).notes] == [62, 64, 66, 68]

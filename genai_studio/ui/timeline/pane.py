@@ -15,6 +15,10 @@ from PySide6.QtWidgets import (
 from genai_studio.core.errors import BadInput
 from genai_studio.core.music import Melody
 from genai_studio.mediaio.audio import AUDIO_FILE_FILTER, load_audio
+from genai_studio.mediaio.midi import load_melody
+
+NOTATION_EXTENSIONS = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
+NOTATION_FILE_FILTER = "MIDI, MusicXML or ABC (*.mid *.midi *.musicxml *.xml *.mxl *.abc)"
 from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.timeline.geometry import format_time
@@ -142,7 +146,8 @@ class TimelinePane(QWidget):
 
     # ----- import ---------------------------------------------------------------------------------------
     def import_dialog(self) -> list[str]:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import Audio", self._last_dir, AUDIO_FILE_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import Audio or MIDI", self._last_dir,
+                                                f"{AUDIO_FILE_FILTER};;{NOTATION_FILE_FILTER}")
         return self.import_files(paths) if paths else []
 
     def import_files(self, paths: list[str | Path], start_s: float = 0.0, track_id: str | None = None) -> list[str]:
@@ -154,7 +159,9 @@ class TimelinePane(QWidget):
         loaded, problems = [], []
         for path in paths:
             try:
-                loaded.append(load_audio(path))
+                # MIDI, MusicXML and ABC become MIDI clips; everything else is read as audio
+                is_notation = str(path).lower().endswith(NOTATION_EXTENSIONS)
+                loaded.append(load_melody(path) if is_notation else load_audio(path))
             except BadInput as exc:
                 problems.append(exc.message)
         clip_ids: list[str] = []
@@ -162,8 +169,11 @@ class TimelinePane(QWidget):
             stack = self.state.undo_stack
             stack.beginMacro(f"Import {loaded[0].name}" if len(loaded) == 1 else f"Import {len(loaded)} files")
             try:
-                for audio in loaded:
-                    clip_ids.append(self.state.add_audio_clip(audio, track_id, start_s))
+                for item in loaded:
+                    if isinstance(item, Melody):
+                        clip_ids.append(self.state.add_midi_clip(item, track_id, start_s))
+                    else:
+                        clip_ids.append(self.state.add_audio_clip(item, track_id, start_s))
             finally:
                 stack.endMacro()
             self._last_dir = str(Path(paths[0]).parent)
@@ -298,7 +308,10 @@ class TimelinePane(QWidget):
 
 def _describe_import(loaded: list) -> str:
     if len(loaded) > 1:
-        return f"Imported {len(loaded)} audio files."
+        kind = "audio files" if not any(isinstance(x, Melody) for x in loaded) else "files"
+        return f"Imported {len(loaded)} {kind}."
     a = loaded[0]
+    if isinstance(a, Melody):
+        return f"Imported {a.name}: {len(a.notes)} notes, {a.bars:.1f} bars of {a.time_signature} in {a.key}."
     layout = {1: "mono", 2: "stereo"}.get(a.channels, f"{a.channels} channels")
     return f"Imported {a.name}: {format_time(a.duration_s)}, {a.sample_rate / 1000:g} kHz {layout}."
