@@ -92,6 +92,18 @@ def bench_melody(seeds: int = 8, timing_repeats: int = 21, model_path: str | Non
                                 "repeats": timing_repeats},
         "model_load_ms": round(statistics.median(load_s) * 1000, 2),
         "ngram_fit_and_order_selection_s": round(ngram_fit_s, 2),
-        "hum_to_midi": None,  # measured by the audio side (bench hum)
-        "play_to_first_sound_ms": None,  # measured by the audio side
+        "hum_to_midi": _hum_report(),
+        "play_to_first_sound_ms": _play_latency(),
     }
+
+
+def _hum_report() -> dict:
+    from genai_studio.bench.hum_data import hum_f1_report
+
+    return hum_f1_report()
+
+
+def _play_latency() -> dict:
+    from genai_studio.bench.play_latency import bench_play_latency
+
+    return bench_play_latency()

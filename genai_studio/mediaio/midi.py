@@ -215,7 +215,9 @@ def melody_to_midi_bytes(melody: Melody) -> bytes:
     pm.key_signature_changes.append(pretty_midi.KeySignature(key_signature_number(key), 0.0))
     if key.mode not in ("major", "minor"):
         pm.text_events.append(pretty_midi.Text(f"genai-studio key: {key}", 0.0))
-    inst = pretty_midi.Instrument(program=int(melody.program), name=melody.name)
+    # MIDI track names are Latin-1 bytes; other characters (emoji, CJK, "→") would make the writer raise.
+    safe_name = melody.name.encode("latin-1", "replace").decode("latin-1")
+    inst = pretty_midi.Instrument(program=int(melody.program), name=safe_name)
     spb = melody.seconds_per_beat
     for n in sorted(melody.notes, key=lambda n: (n.start, n.pitch)):
         inst.notes.append(pretty_midi.Note(velocity=int(n.velocity), pitch=int(n.pitch),

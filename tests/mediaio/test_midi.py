@@ -252,3 +252,12 @@ def test_a_midi_without_key_signature_gets_an_estimated_key(tmp_path):
     melody = load_melody(_write(pm, tmp_path / "nokey.mid"))
     assert melody.key == "D major"
     assert "no key signature; D major was estimated" in melody.metadata["note"]
+
+
+def test_names_outside_latin1_do_not_break_saving(tmp_path):
+    from genai_studio.core.music import Melody, Note
+    from genai_studio.mediaio.midi import load_melody, save_midi
+
+    melody = Melody((Note(60, 0.0, 1.0), Note(62, 1.0, 1.0)), name="A → B 🎵 旋律")
+    save_midi(melody, tmp_path / "x.mid")
+    assert [n.pitch for n in load_melody(tmp_path / "x.mid").notes] == [60, 62]
