@@ -156,6 +156,7 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
 
         image = bar.addMenu("&Image")
         image.addAction(self._action("&Upscale…", self._show_upscale, "Ctrl+Shift+U"))
+        image.addAction(self._action("&Re-run Job of This Result", self.rerun_active_result, "Ctrl+Shift+R"))
 
         audio = bar.addMenu("&Audio")
         for key in ("play_stop", "stop", "metronome", "new_midi_clip"):

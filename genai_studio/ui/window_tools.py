@@ -113,3 +113,22 @@ class ToolPanelsMixin:
         self.tools.insertTab(0, self.upscale_panel, "Upscale")
         self.tools.setCurrentIndex(0)
 
+    def rerun_active_result(self) -> int | None:
+        """Run the job that made the active result layer again, on its source layer, with the same settings."""
+        layer = self.canvas_state.active_layer()
+        spec = getattr(layer, "spec", None)
+        if layer is None or not spec or spec.get("type") != "UpscaleSpec":
+            self.show_error("Nothing to re-run", "Select a result layer made by a job (for example an upscale).")
+            return None
+        if not self.canvas_state.has_layer(layer.source_id):
+            self.show_error("Cannot re-run", "The layer this result was made from has been deleted.")
+            return None
+        source = self.canvas_state.layer(layer.source_id)
+        fields = {k: spec[k] for k in ("model_id", "scale", "tile", "tile_overlap", "device") if k in spec}
+        try:
+            new_spec = UpscaleSpec(image=source.image, **fields)
+        except ValueError as exc:
+            self.show_error("Cannot re-run", str(exc))
+            return None
+        self.canvas_state.set_active(source.id)
+        return self.submit_upscale(new_spec)

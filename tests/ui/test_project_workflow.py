@@ -284,3 +284,21 @@ def test_sigterm_autosaves_and_the_next_launch_recovers(qtbot, studio_home, tmp_
     assert [l.name for l in w.canvas_state.layers] == ["t.png"]
     w.controller.shutdown()
     w.project.shutdown()
+
+
+def test_a_saved_result_can_be_rerun_after_reopening(window, tmp_path, qtbot):
+    window.canvas.open_files([_png(tmp_path / "a.png")])
+    window.upscale_panel.select_model("realesr-animevideov3-x2")
+    window.upscale_panel.submit()
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=60000)
+    path = tmp_path / "rerun.gstudio"
+    window.project.ask_save_path = lambda: str(path)
+    assert window.project.save()
+    assert window.project.new() and window.project.open(path)
+    result = window.canvas_state.layers[-1]
+    window.canvas_state.set_active(result.id)
+    assert window.rerun_active_result() is not None
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 3, timeout=60000)
+    again = window.canvas_state.layers[-1]
+    assert again.spec == result.spec and again.source_id == result.source_id
+    assert np.array_equal(again.image.pixels, result.image.pixels)  # same job, same pixels
