@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from genai_studio.core.errors import StudioError
+from genai_studio.commands.reporting import run_reporting_errors
 
 STYLES = ("reel", "jig", "air", "hymn")
 VARY_MODES = ("keep_rhythm", "keep_contour", "free")
@@ -114,17 +115,6 @@ def _model(args: argparse.Namespace):
     return load_melody_model(args.model)
 
 
-def _run(action) -> int:
-    try:
-        return action()
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-
-
 def _save(melody, out: Path) -> None:
     from genai_studio.core.errors import BadInput
     from genai_studio.mediaio.midi import save_midi
@@ -153,7 +143,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         _describe(melody, Path(args.output))
         return 0
 
-    return _run(action)
+    return run_reporting_errors(action)
 
 
 def cmd_continue(args: argparse.Namespace) -> int:
@@ -170,7 +160,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
         _describe(melody, Path(args.output))
         return 0
 
-    return _run(action)
+    return run_reporting_errors(action)
 
 
 def cmd_vary(args: argparse.Namespace) -> int:
@@ -185,7 +175,7 @@ def cmd_vary(args: argparse.Namespace) -> int:
         _describe(melody, Path(args.output))
         return 0
 
-    return _run(action)
+    return run_reporting_errors(action)
 
 
 def cmd_interpolate(args: argparse.Namespace) -> int:
@@ -206,7 +196,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
             _describe(melody, path)
         return 0
 
-    return _run(action)
+    return run_reporting_errors(action)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -235,4 +225,4 @@ def cmd_score(args: argparse.Namespace) -> int:
             print("bits per note event (lower = the model finds the melody more predictable)")
         return 2 if failures else 0
 
-    return _run(action)
+    return run_reporting_errors(action)

@@ -7,11 +7,11 @@ recording, an unknown key, a corrupt MIDI file, a missing SoundFont) prints ``er
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-from genai_studio.core.errors import BadInput, StudioError
+from genai_studio.commands.reporting import run_reporting_errors
+from genai_studio.core.errors import BadInput
 
 HUM_OUTPUTS = (".mid", ".midi", ".musicxml", ".xml")
 RENDER_OUTPUTS = (".wav", ".flac", ".ogg")
@@ -38,17 +38,6 @@ def register(actions: argparse._SubParsersAction) -> None:
     r.add_argument("--builtin", action="store_true", help="use the built-in synth even if a SoundFont exists")
     r.add_argument("--sample-rate", type=int, default=48000, help="output sample rate in Hz (default 48000)")
     r.set_defaults(func=cmd_render)
-
-
-def _run(action) -> int:
-    try:
-        return action()
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {exc.strerror or exc}", file=sys.stderr)
-        return 2
 
 
 def _check_output(out: Path, allowed: tuple[str, ...], what: str) -> None:
@@ -79,7 +68,7 @@ def cmd_hum(args: argparse.Namespace) -> int:
               f"from {audio.duration_s:.1f} s of audio ({time.perf_counter() - started:.1f} s)")
         return 0
 
-    return _run(action)
+    return run_reporting_errors(action)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -103,4 +92,4 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"{out}: {audio.duration_s:.1f} s, {len(melody.notes)} notes ({engine})")
         return 0
 
-    return _run(action)
+    return run_reporting_errors(action)

@@ -6,6 +6,7 @@ tuple of notes: the view commits it as a single undoable edit, so every gesture 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF
@@ -35,7 +36,7 @@ class Snap:
         return self.grid if self.enabled else editing.MIN_DURATION
 
 
-class Gesture:
+class Gesture(ABC):
     """Base: keeps the press point and whether the mouse has really moved."""
 
     text = ""  # undo text of the edit this gesture makes
@@ -52,8 +53,9 @@ class Gesture:
         if self.dragged:
             self._drag(pos, snap)
 
+    @abstractmethod
     def _drag(self, pos: QPointF, snap: Snap) -> None:
-        raise NotImplementedError
+        """Update ``preview`` for the pointer at ``pos`` (each gesture kind moves notes its own way)."""
 
     def finish(self) -> Notes | None:
         """The notes to commit, or None when the gesture changed no note."""
