@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any, Callable
 
-from genai_studio.core.errors import StudioError
+from genai_studio.commands.reporting import print_usage, run_reporting_errors
 from genai_studio.runtime.model_store import MISMATCH, MISSING, ModelEntry, ModelStore
 
 StoreFactory = Callable[[], ModelStore]
@@ -20,7 +20,7 @@ StoreFactory = Callable[[], ModelStore]
 def register(subparsers: argparse._SubParsersAction, store_factory: StoreFactory = ModelStore) -> argparse.ArgumentParser:
     """Add the `models` command to the CLI's subparsers; every leaf parser sets ``func=handler``."""
     parser = subparsers.add_parser("models", help="list, import, verify and remove models")
-    parser.set_defaults(func=lambda args: _usage(parser), store_factory=store_factory)
+    parser.set_defaults(func=lambda args: print_usage(parser), store_factory=store_factory)
     actions = parser.add_subparsers(dest="models_action", metavar="ACTION")
 
     p = actions.add_parser("list", help="show every model with its status")
@@ -46,11 +46,6 @@ def register(subparsers: argparse._SubParsersAction, store_factory: StoreFactory
     return parser
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
-
-
 def _store(args: argparse.Namespace) -> ModelStore:
     return getattr(args, "store_factory", ModelStore)()
 
@@ -59,11 +54,7 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     """Turn a StudioError into one stderr line and exit code 2."""
 
     def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except StudioError as exc:
-            print(f"error: {exc.message}", file=sys.stderr)
-            return 2
+        return run_reporting_errors(lambda: handler(args))
 
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__

@@ -13,12 +13,13 @@ import sys
 from typing import Any
 
 from genai_studio.core.errors import StudioError
+from genai_studio.commands.reporting import print_usage
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `project` command to the CLI's subparsers; every leaf parser sets ``func=handler``."""
     parser = subparsers.add_parser("project", help="inspect project files (.gstudio)")
-    parser.set_defaults(func=lambda args: _usage(parser))
+    parser.set_defaults(func=lambda args: print_usage(parser))
     actions = parser.add_subparsers(dest="project_action", metavar="ACTION")
 
     p = actions.add_parser("info", help="summarize a project: schema version, layers, tracks, clips, assets")
@@ -26,11 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text")
     p.set_defaults(func=cmd_info)
     return parser
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def cmd_info(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Callable
 
@@ -17,3 +18,9 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
     except OSError as exc:
         print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+def print_usage(parser: argparse.ArgumentParser) -> int:
+    """A command group run without its action: show what it takes, exit 2."""
+    parser.print_help(sys.stderr)
+    return 2
