@@ -2,7 +2,8 @@
 
 A ``.gstudio`` file (see mediaio/project_file.py) is a zip of ``project.json`` (this document's
 fields, versioned by :data:`SCHEMA_VERSION`) plus one asset per layer image (PNG), audio clip (WAV) and
-MIDI clip (Standard MIDI File).
+MIDI clip (Standard MIDI File). Tracks carry their mixer settings (gain, pan, mute, solo, effects chain) and
+clips their fades.
 Older schemas are migrated on load by :func:`migrate`; newer ones are refused with a clear message.
 """
 
@@ -15,11 +16,12 @@ from genai_studio.core.errors import BadInput
 from genai_studio.core.media import AudioBuffer, ImageBuffer
 from genai_studio.core.music import Melody
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FILE_EXTENSION = ".gstudio"
 LAYER_KINDS = ("image", "result", "mask")
 EMPTY_MIDI_CLIP_BEATS = 4.0  # a MIDI clip without notes still lasts one 4/4 bar, so it can be seen and clicked
 MIDI_TEMPO_RANGE = (10.0, 400.0)  # BPM: what a MIDI file can store sensibly (and a Melody accepts)
+FADE_CURVES = ("equal_power", "linear")  # clip fade shapes; equal power keeps crossfades at constant loudness
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +41,9 @@ class ClipDoc:
     name: str
     audio: AudioBuffer
     start_s: float = 0.0
+    fade_in_s: float = 0.0
+    fade_out_s: float = 0.0
+    fade_curve: str = "equal_power"  # one of FADE_CURVES
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +54,9 @@ class MidiClipDoc:
     name: str
     melody: Melody
     start_s: float = 0.0
+    fade_in_s: float = 0.0
+    fade_out_s: float = 0.0
+    fade_curve: str = "equal_power"
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +66,11 @@ class TrackDoc:
     clips: tuple[ClipDoc | MidiClipDoc, ...] = ()
     muted: bool = False
     gain: float = 1.0  # linear amplitude factor
+    pan: float = 0.0  # -1 hard left … 1 hard right (constant-power law)
+    solo: bool = False
+    # genai_studio.dsp.effects.EffectSpec values in chain order (core cannot import dsp): each has
+    # to_json(), and the project file rebuilds them with EffectSpec.from_json.
+    effects: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +124,26 @@ def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
+    """v4 added the mixer: tracks got pan, solo and an effects chain, clips got fades. Old projects play as
+    before: centred, nothing soloed, no fades, no effects."""
+    out = dict(data)
+    timeline = data.get("timeline")
+    if isinstance(timeline, dict) and isinstance(timeline.get("tracks"), list):
+        tracks = []
+        for tr in timeline["tracks"]:
+            if isinstance(tr, dict):
+                tr = {"pan": 0.0, "solo": False, "effects": [], **tr}
+                if isinstance(tr.get("clips"), list):
+                    tr["clips"] = [{"fade_in_s": 0.0, "fade_out_s": 0.0, "fade_curve": "equal_power", **c}
+                                   if isinstance(c, dict) else c for c in tr["clips"]]
+            tracks.append(tr)
+        out["timeline"] = {**timeline, "tracks": tracks}
+    out["schema_version"] = 4
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(data: dict[str, Any], source: str = "the project") -> dict[str, Any]:

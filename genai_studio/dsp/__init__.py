@@ -1,5 +1,6 @@
-"""Signal processing with numpy only (no Qt, no torch): melody synthesis, metronome.
+"""Signal processing without Qt or torch: melody synthesis, metronome, track effects.
 
-Usable from every layer, including ``state`` for timeline playback; optional native libraries (FluidSynth)
-are imported lazily inside functions and have a pure-numpy fallback.
+Usable from every layer, including ``state`` for timeline playback; native libraries (FluidSynth for
+SoundFont rendering, pedalboard for effects) are imported lazily inside functions. FluidSynth has a
+pure-numpy fallback synth.
 """

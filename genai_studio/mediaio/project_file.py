@@ -30,6 +30,7 @@ from genai_studio.core.music import Melody
 from genai_studio.core.project import (
     EMPTY_MIDI_CLIP_BEATS, ClipDoc, LayerDoc, MidiClipDoc, ProjectDoc, TimelineDoc, TrackDoc, migrate,
 )
+from genai_studio.dsp.effects import EffectSpec
 from genai_studio.mediaio.atomic import atomic_writer
 from genai_studio.mediaio.images import decode_image_bytes, encode_image
 from genai_studio.mediaio.project_assets import (
@@ -100,7 +101,8 @@ def load_project(path: str | os.PathLike[str]) -> ProjectDoc:
             TrackDoc(tr["id"], tr["name"],
                      tuple(_load_midi_clip(zf, members[c["asset"]], c, name, t["tempo_bpm"]) if c["type"] == "midi"
                            else _load_clip(zf, members[c["asset"]], c, name) for c in tr["clips"]),
-                     tr["muted"], tr["gain"])
+                     tr["muted"], tr["gain"], tr["pan"], tr["solo"],
+                     tuple(EffectSpec.from_json(e) for e in tr["effects"]))  # checked by parse_manifest
             for tr in t["tracks"]
         )
     timeline = TimelineDoc(tracks, t["sample_rate"], t["tempo_bpm"], t["key"], t["time_signature"], t["playhead_s"])
@@ -130,7 +132,7 @@ def _load_clip(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, An
     except (sf.SoundFileError, RuntimeError, ValueError) as exc:
         raise BadInput(f"'{name}' is damaged: {member.filename} cannot be decoded as audio ({exc}).") from exc
     audio = AudioBuffer(np.ascontiguousarray(samples, dtype=np.float32), int(rate), name=entry["audio_name"])
-    return ClipDoc(entry["id"], entry["name"], audio, entry["start_s"])
+    return ClipDoc(entry["id"], entry["name"], audio, entry["start_s"], *_fades(entry))
 
 
 def _load_midi_clip(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, Any], name: str,
@@ -139,7 +141,11 @@ def _load_midi_clip(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[st
     MIDI can express); the tempo is the timeline's, at which every MIDI clip plays."""
     notes = decode_midi_notes(read_member(zf, member, name), member.filename, name)
     melody = Melody(notes, tempo_bpm, entry["key"], entry["time_signature"], entry["melody_name"], entry["program"])
-    return MidiClipDoc(entry["id"], entry["name"], melody, entry["start_s"])
+    return MidiClipDoc(entry["id"], entry["name"], melody, entry["start_s"], *_fades(entry))
+
+
+def _fades(entry: dict[str, Any]) -> tuple[float, float, str]:
+    return entry["fade_in_s"], entry["fade_out_s"], entry["fade_curve"]
 
 
 # ------------------------------------------------------------------------------------------ summary only
@@ -168,7 +174,8 @@ def read_project_info(path: str | os.PathLike[str]) -> dict[str, Any]:
             clips = []
             for c in tr["clips"]:
                 clips.append(_clip_info(zf, members[c["asset"]], c, name, manifest["timeline"]["tempo_bpm"]))
-            tracks.append({k: tr[k] for k in ("id", "name", "muted", "gain")} | {"clips": clips})
+            tracks.append({k: tr[k] for k in ("id", "name", "muted", "gain", "pan", "solo", "effects")}
+                          | {"clips": clips})
         assets = [{"name": m.filename, "size_bytes": m.file_size, "compressed_size_bytes": m.compress_size}
                   for m in zf.infolist() if not m.is_dir()]
     all_clips = [c for tr in tracks for c in tr["clips"]]
@@ -199,7 +206,8 @@ def read_project_info(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _clip_info(zf: zipfile.ZipFile, member: zipfile.ZipInfo, entry: dict[str, Any], name: str,
                tempo_bpm: float) -> dict[str, Any]:
-    summary = {k: entry[k] for k in ("type", "id", "name", "start_s", "asset")}
+    summary = {k: entry[k] for k in ("type", "id", "name", "start_s", "fade_in_s", "fade_out_s", "fade_curve",
+                                     "asset")}
     if entry["type"] == "audio":
         channels, rate, frames = wav_header(zf, member, name)
         return summary | {"sample_rate": rate, "channels": channels, "frames": frames, "duration_s": frames / rate}

@@ -5,7 +5,9 @@ read and migrated on load) goes through :func:`parse_manifest`, so the rules are
 document that saves is exactly a document that loads. The parsed manifest is the same JSON structure with
 defaults filled in and every value checked; assets are named by :func:`layer_asset` / :func:`clip_asset` /
 :func:`midi_asset`. Clips carry ``"type": "audio"`` (a WAV asset) or ``"type": "midi"`` (a MIDI asset, with
-the melody's name, key, meter and program also kept here so they come back exactly, whatever MIDI can say).
+the melody's name, key, meter and program also kept here so they come back exactly, whatever MIDI can say),
+and their fades. Tracks carry gain, pan, mute, solo and their effects chain (``dsp.effects.EffectSpec`` JSON,
+checked by the same validation the effects dialog uses).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import numpy as np
 
 from genai_studio.core.errors import BadInput
 from genai_studio.core.music import parse_key, parse_meter
-from genai_studio.core.project import LAYER_KINDS, MIDI_TEMPO_RANGE, SCHEMA_VERSION, MidiClipDoc, ProjectDoc
+from genai_studio.core.project import (
+    FADE_CURVES, LAYER_KINDS, MIDI_TEMPO_RANGE, SCHEMA_VERSION, MidiClipDoc, ProjectDoc,
+)
+from genai_studio.dsp.effects import EffectSpec
 
 # Track and clip ids become zip entry names ("audio/<clip id>.wav"): no separators, no leading dot.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}\Z")
@@ -27,6 +32,7 @@ _MAX_SAMPLE_RATE = 768_000  # Hz; the highest rate any consumer audio interface 
 _MAX_TEMPO_BPM = 1000.0
 CLIP_TYPES = ("audio", "midi")
 _MAX_JSON_DEPTH = 64  # specs and metadata are shallow; a deeper value is damage or an attack
+_MAX_EFFECTS = 64  # per track; a longer chain is damage, not a mix
 
 
 class InvalidField(ValueError):
@@ -69,6 +75,7 @@ def document_to_json(doc: ProjectDoc, app_version: str) -> dict[str, Any]:
             "time_signature": t.time_signature, "playhead_s": _scalar(t.playhead_s),
             "tracks": [
                 {"id": tr.id, "name": tr.name, "muted": tr.muted, "gain": _scalar(tr.gain),
+                 "pan": _scalar(tr.pan), "solo": tr.solo, "effects": [e.to_json() for e in tr.effects],
                  "clips": [_clip_json(c) for c in tr.clips]}
                 for tr in t.tracks
             ],
@@ -77,7 +84,8 @@ def document_to_json(doc: ProjectDoc, app_version: str) -> dict[str, Any]:
 
 
 def _clip_json(c: Any) -> dict[str, Any]:
-    entry = {"id": c.id, "name": c.name, "start_s": _scalar(c.start_s)}
+    entry = {"id": c.id, "name": c.name, "start_s": _scalar(c.start_s), "fade_in_s": _scalar(c.fade_in_s),
+             "fade_out_s": _scalar(c.fade_out_s), "fade_curve": c.fade_curve}
     if isinstance(c, MidiClipDoc):
         m = c.melody
         return {"type": "midi", **entry, "asset": midi_asset(str(c.id)), "melody_name": m.name, "key": m.key,
@@ -178,12 +186,29 @@ def _track(entry: Any, index: int) -> dict[str, Any]:
     track_id = _safe_id(entry.get("id"), where)
     where = f"track {track_id!r}"
     clips = [_clip(c, i, where) for i, c in enumerate(_list(entry.get("clips", []), f"the clips of {where}"))]
+    pan = _number(entry.get("pan", 0.0), where, "pan")
+    if not -1.0 <= pan <= 1.0:
+        raise InvalidField(f"{where} has pan {pan:g}; pan goes from -1 (left) to 1 (right)")
+    effects = _list(entry.get("effects", []), f"the effects of {where}")
+    if len(effects) > _MAX_EFFECTS:
+        raise InvalidField(f"{where} has {len(effects)} effects; at most {_MAX_EFFECTS} are allowed")
     return {
         "id": track_id, "name": _text(entry.get("name", track_id), where, "name"),
         "muted": _bool(entry.get("muted", False), where, "muted"),
         "gain": _non_negative(entry.get("gain", 1.0), where, "gain"),
+        "pan": pan, "solo": _bool(entry.get("solo", False), where, "solo"),
+        "effects": [_effect(e, i, where) for i, e in enumerate(effects)],
         "clips": clips,
     }
+
+
+def _effect(entry: Any, index: int, track: str) -> dict[str, Any]:
+    """The effect as canonical JSON (every parameter present), or InvalidField naming the track, effect and
+    parameter."""
+    try:
+        return EffectSpec.from_json(entry).to_json()
+    except BadInput as exc:
+        raise InvalidField(f"effect #{index + 1} of {track}: {exc.message.rstrip('.')}") from exc
 
 
 def _clip(entry: Any, index: int, track: str) -> dict[str, Any]:
@@ -195,8 +220,14 @@ def _clip(entry: Any, index: int, track: str) -> dict[str, Any]:
     kind = entry.get("type", "audio")
     if kind not in CLIP_TYPES:
         raise InvalidField(f"{where} has unknown type {kind!r} (expected one of {', '.join(CLIP_TYPES)})")
+    curve = entry.get("fade_curve", FADE_CURVES[0])
+    if curve not in FADE_CURVES:
+        raise InvalidField(f"{where} has unknown fade_curve {curve!r} (expected one of {', '.join(FADE_CURVES)})")
     common = {"type": kind, "id": clip_id, "name": name,
-              "start_s": _non_negative(entry.get("start_s", 0.0), where, "start_s")}
+              "start_s": _non_negative(entry.get("start_s", 0.0), where, "start_s"),
+              "fade_in_s": _non_negative(entry.get("fade_in_s", 0.0), where, "fade_in_s"),
+              "fade_out_s": _non_negative(entry.get("fade_out_s", 0.0), where, "fade_out_s"),
+              "fade_curve": curve}
     if kind == "audio":
         return common | {
             "asset": _asset(entry.get("asset", clip_asset(clip_id)), clip_asset(clip_id), where),

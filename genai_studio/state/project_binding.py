@@ -7,17 +7,17 @@ is cheap and safe to hand to a background thread (autosave) while the user keeps
 from __future__ import annotations
 
 from genai_studio import __version__
-from genai_studio.core.project import ClipDoc, LayerDoc, MidiClipDoc, ProjectDoc, TimelineDoc, TrackDoc
+from genai_studio.core.project import LayerDoc, ProjectDoc, TimelineDoc
 from genai_studio.state.canvas_state import CanvasState, Layer
-from genai_studio.state.timeline_state import AudioClip, Clip, MidiClip, TimelineState, Track
+from genai_studio.state.timeline_clips import track_from_doc, track_to_doc
+from genai_studio.state.timeline_state import TimelineState
 
 
 def document_from_state(canvas: CanvasState, timeline: TimelineState, metadata: dict | None = None) -> ProjectDoc:
     layers = tuple(
         LayerDoc(l.id, l.name, l.image, l.kind, l.visible, l.source_id, l.spec) for l in canvas.layers
     )
-    tracks = tuple(TrackDoc(t.id, t.name, tuple(_clip_doc(c) for c in t.clips), t.muted, t.gain)
-                   for t in timeline.tracks)
+    tracks = tuple(track_to_doc(t) for t in timeline.tracks)  # with pan, solo, effects and clip fades
     timeline_doc = TimelineDoc(tracks, timeline.sample_rate, timeline.tempo_bpm, timeline.key,
                                timeline.time_signature, timeline.playhead_s)
     return ProjectDoc(layers, canvas.active_id, timeline_doc, {"app_version": __version__, **(metadata or {})})
@@ -32,17 +32,6 @@ def apply_document(doc: ProjectDoc, canvas: CanvasState, timeline: TimelineState
         doc.active_layer_id,
     )
     t = doc.timeline
-    tracks = tuple(Track(tr.id, tr.name, tuple(_clip(c) for c in tr.clips), tr.muted, tr.gain) for tr in t.tracks)
+    tracks = tuple(track_from_doc(tr) for tr in t.tracks)
     timeline.replace_all(tracks, t.sample_rate, t.tempo_bpm, t.key, t.time_signature, t.playhead_s)
 
-
-def _clip_doc(c: Clip) -> ClipDoc | MidiClipDoc:
-    if isinstance(c, MidiClip):
-        return MidiClipDoc(c.id, c.name, c.melody, c.start_s)
-    return ClipDoc(c.id, c.name, c.audio, c.start_s)
-
-
-def _clip(c: ClipDoc | MidiClipDoc) -> Clip:
-    if isinstance(c, MidiClipDoc):
-        return MidiClip(c.id, c.name, c.melody, c.start_s)
-    return AudioClip(c.id, c.name, c.audio, c.start_s)

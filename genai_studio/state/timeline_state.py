@@ -1,5 +1,5 @@
-"""Observable, undoable timeline document: tracks of audio and MIDI clips, tempo, key, meter, a playhead,
-and the stereo mix.
+"""Observable, undoable timeline document: tracks of audio and MIDI clips with their mixer settings (gain,
+pan, mute, solo, effects) and clip fades, tempo, key, meter, a playhead, and the stereo mix.
 
 Tracks and clips are frozen values (see state/timeline_clips.py); every edit builds a new snapshot of
 (tracks, tempo, key, meter) and pushes a command that swaps whole snapshots. Snapshots share the immutable
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -18,7 +19,8 @@ from PySide6.QtGui import QUndoStack
 from genai_studio.core.errors import BadInput
 from genai_studio.core.media import AudioBuffer
 from genai_studio.core.music import Melody, parse_key, parse_meter
-from genai_studio.core.project import MIDI_TEMPO_RANGE
+from genai_studio.core.project import FADE_CURVES, MIDI_TEMPO_RANGE
+from genai_studio.dsp.effects import EffectSpec
 from genai_studio.state.timeline_clips import (
     EMPTY_CLIP_BEATS, AudioClip, Clip, MidiClip, Track, at_tempo, clean_time, new_id, replace_track, tracks_at_tempo,
 )
@@ -133,21 +135,30 @@ class TimelineState(QObject):
             self.playhead_changed.emit(seconds)
 
     # ----- edits (each one undo step) ------------------------------------------------------------------
-    def add_track(self, name: str | None = None) -> str:
+    def add_track(self, name: str | None = None, after_track_id: str | None = None) -> str:
+        """A new empty track, last or right below ``after_track_id``; returns its id."""
         track = Track(new_id("track"), name or f"Track {len(self.tracks) + 1}")
-        self._push(f"Add track {track.name}", self.tracks + (track,))
+        self._push(f"Add track {track.name}", self._insert_track(track, after_track_id))
         return track.id
 
     def add_audio_clip(self, audio: AudioBuffer, track_id: str | None = None, start_s: float = 0.0,
-                       name: str | None = None) -> str:
-        """Place ``audio`` at ``start_s`` on ``track_id``, or on a new track named after it when None."""
-        return self._add_clip(AudioClip(new_id("clip"), name or audio.name, audio, clean_time(start_s)), track_id)
+                       name: str | None = None, track_name: str | None = None,
+                       after_track_id: str | None = None) -> str:
+        """Place ``audio`` at ``start_s`` on ``track_id``; returns the clip id (``track_of_clip`` gives its track).
+
+        With no ``track_id`` the clip gets a new track named ``track_name`` (default: the clip's name), last or
+        right below ``after_track_id`` (e.g. a sung line under its melody) — all one undo step.
+        """
+        clip = AudioClip(new_id("clip"), name or audio.name, audio, clean_time(start_s))
+        return self._add_clip(clip, track_id, track_name, after_track_id)
 
     def add_midi_clip(self, melody: Melody, track_id: str | None = None, start_s: float = 0.0,
-                      name: str | None = None) -> str:
-        """Place ``melody`` (notes in beats) at ``start_s``; it plays at the project tempo from now on."""
+                      name: str | None = None, track_name: str | None = None,
+                      after_track_id: str | None = None) -> str:
+        """Place ``melody`` (notes in beats) at ``start_s``; it plays at the project tempo from now on. New
+        tracks as in :meth:`add_audio_clip`."""
         clip = MidiClip(new_id("clip"), name or melody.name, at_tempo(melody, self.tempo_bpm), clean_time(start_s))
-        return self._add_clip(clip, track_id)
+        return self._add_clip(clip, track_id, track_name, after_track_id)
 
     def set_clip_melody(self, clip_id: str, melody: Melody, text: str = "Edit notes") -> None:
         """Replace a MIDI clip's notes (one undo step; nothing is recorded when nothing changed)."""
@@ -206,6 +217,60 @@ class TimelineState(QObject):
         if track.gain != gain:
             self._push(f"Gain of {track.name}", replace_track(self.tracks, replace(track, gain=float(gain))))
 
+    def set_track_pan(self, track_id: str, pan: float) -> None:
+        """Pan from -1 (hard left) through 0 (centre, -3 dB each side) to 1 (hard right)."""
+        track = self.track(track_id)
+        pan = float(pan)
+        if not (math.isfinite(pan) and -1.0 <= pan <= 1.0):
+            raise BadInput(f"pan must be between -1 (left) and 1 (right), got {pan:g}")
+        if track.pan != pan:
+            self._push(f"Pan of {track.name}", replace_track(self.tracks, replace(track, pan=pan)))
+
+    def set_track_solo(self, track_id: str, solo: bool) -> None:
+        """While any track is soloed only soloed tracks play (a muted one stays silent)."""
+        track = self.track(track_id)
+        if track.solo != bool(solo):
+            verb = "Solo" if solo else "Unsolo"
+            self._push(f"{verb} {track.name}", replace_track(self.tracks, replace(track, solo=bool(solo))))
+
+    def set_track_effects(self, track_id: str, chain: Sequence[EffectSpec], text: str | None = None) -> None:
+        """Replace the track's effects chain (applied in order, before gain and pan)."""
+        track = self.track(track_id)
+        chain = tuple(chain)
+        for effect in chain:
+            if not isinstance(effect, EffectSpec):
+                raise TypeError(f"effects must be EffectSpec values, got {type(effect).__name__}")
+        if chain != track.effects:
+            self._push(text or f"Effects of {track.name}", replace_track(self.tracks, replace(track, effects=chain)))
+
+    def rename_track(self, track_id: str, name: str) -> None:
+        track = self.track(track_id)
+        name = name.strip()
+        if name and name != track.name:
+            self._push(f"Rename track {track.name}", replace_track(self.tracks, replace(track, name=name)))
+
+    def set_clip_fades(self, clip_id: str, fade_in_s: float, fade_out_s: float, curve: str | None = None) -> None:
+        """Fade-in and fade-out lengths in seconds (``curve``: 'equal_power' or 'linear'; None keeps it).
+
+        Lengths are clamped to the clip: the fade-in to its duration, the fade-out to what is left.
+        """
+        track, clip = self._find_clip(clip_id)
+        curve = clip.fade_curve if curve is None else curve
+        if curve not in FADE_CURVES:
+            raise BadInput(f"fade curve must be one of {', '.join(FADE_CURVES)}, got {curve!r}")
+        lengths = []
+        for label, value in (("fade-in", fade_in_s), ("fade-out", fade_out_s)):
+            value = float(value)
+            if not math.isfinite(value) or value < 0:
+                raise BadInput(f"{label} must be a length in seconds ≥ 0, got {value:g}")
+            lengths.append(value)
+        fade_in = min(lengths[0], clip.duration_s)
+        fade_out = min(lengths[1], clip.duration_s - fade_in)
+        faded = replace(clip, fade_in_s=fade_in, fade_out_s=fade_out, fade_curve=curve)
+        if faded != clip:
+            clips = tuple(faded if c.id == clip_id else c for c in track.clips)
+            self._push(f"Fades of {clip.name}", replace_track(self.tracks, replace(track, clips=clips)))
+
     def set_tempo(self, bpm: float) -> None:
         """Project tempo in BPM (MIDI clips stretch with it; audio clips keep their time)."""
         bpm = float(bpm)
@@ -250,32 +315,58 @@ class TimelineState(QObject):
         self.set_playhead(playhead_s)
 
     # ----- mixing --------------------------------------------------------------------------------------
-    def mix(self, start_s: float = 0.0, end_s: float | None = None, metronome: bool = False) -> np.ndarray:
-        """(frames, 2) float32 stereo at ``sample_rate``: unmuted tracks summed with gain, clipped to [-1, 1].
+    @property
+    def mix_end_s(self) -> float:
+        """Where the mix ends: the last clip's end, or later where a track's reverb or echo rings on."""
+        return max(self.duration_s, self._renderer.end_s(self.tracks, self._sample_rate))
 
-        Covers [start_s, end_s), ``end_s`` defaulting to the end of the last clip. MIDI clips are rendered
-        at the project tempo; ``metronome`` adds a click on every beat (accented on each bar).
+    def mix(self, start_s: float = 0.0, end_s: float | None = None, metronome: bool = False,
+            clamp: bool = True) -> np.ndarray:
+        """(frames, 2) float32 stereo at ``sample_rate``: the audible tracks (mute and solo applied) with their
+        fades, effects, gain and pan, summed and clipped to [-1, 1] (``clamp=False`` leaves peaks as they are).
+
+        Covers [start_s, end_s), ``end_s`` defaulting to :attr:`mix_end_s`. MIDI clips are rendered at the
+        project tempo; ``metronome`` adds a click on every beat (accented on each bar). Clip conversions,
+        MIDI renders and tracks with effects are cached, so mixing again after a mixer change only sums.
         """
         sr = self._sample_rate
         first = max(0, int(round(clean_time(start_s) * sr)))
-        last = int(math.ceil((self.duration_s if end_s is None else max(0.0, end_s)) * sr))
+        last = int(math.ceil((self.mix_end_s if end_s is None else max(0.0, end_s)) * sr))
         frames = max(0, last - first)
         out = self._renderer.mix(self.tracks, sr, first, frames)
         if metronome and frames:
             out += click_track(self.tempo_bpm, self.time_signature, sr, first, frames)
-        np.clip(out, -1.0, 1.0, out=out)
+        if clamp:
+            np.clip(out, -1.0, 1.0, out=out)
         return out
 
+    def render_track(self, track_id: str) -> AudioBuffer:
+        """One track as heard when soloed — fades, effects (with their tails), gain and pan, whatever its mute
+        switch says — from project time 0, so stems line up; not clipped. For exporting a stem."""
+        track = self.track(track_id)
+        sr = self._sample_rate
+        out = np.zeros((int(math.ceil(self._renderer.track_end_s(track, sr) * sr)), 2), dtype=np.float32)
+        self._renderer.add_track(out, track, sr, 0)
+        return AudioBuffer(out, sr, name=track.name)
+
     # ----- internals -----------------------------------------------------------------------------------
-    def _add_clip(self, clip: Clip, track_id: str | None) -> str:
+    def _add_clip(self, clip: Clip, track_id: str | None, track_name: str | None = None,
+                  after_track_id: str | None = None) -> str:
         tracks = self.tracks
         if track_id is None:
-            tracks = tracks + (Track(new_id("track"), clip.name, (clip,)),)
+            tracks = self._insert_track(Track(new_id("track"), track_name or clip.name, (clip,)), after_track_id)
         else:
             target = self.track(track_id)
             tracks = replace_track(tracks, replace(target, clips=target.clips + (clip,)))
         self._push(f"Add clip {clip.name}", tracks)
         return clip.id
+
+    def _insert_track(self, track: Track, after_track_id: str | None) -> tuple[Track, ...]:
+        tracks = self.tracks
+        if after_track_id is None:
+            return tracks + (track,)
+        index = [t.id for t in tracks].index(self.track(after_track_id).id) + 1
+        return tracks[:index] + (track,) + tracks[index:]
 
     def _push(self, text: str, tracks: tuple[Track, ...]) -> None:
         self._push_doc(text, replace(self._doc, tracks=tracks))

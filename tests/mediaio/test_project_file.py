@@ -349,7 +349,7 @@ def test_v2_project_is_migrated_on_load(tmp_path):
     clips = doc.timeline.tracks[0].clips
     assert [type(c) for c in clips] == [ClipDoc, ClipDoc] and [c.start_s for c in clips] == [0.0, 1.5]
     assert np.array_equal(clips[1].audio.samples, voice.samples)
-    assert (info["schema_version"], info["needs_migration"], info["current_schema_version"]) == (2, True, 3)
+    assert (info["schema_version"], info["needs_migration"], info["current_schema_version"]) == (2, True, SCHEMA_VERSION)
     assert [c["type"] for c in info["tracks"][0]["clips"]] == ["audio", "audio"]
     # the step itself: every clip gets a type, nothing else changes, malformed parts are left for the checks
     from genai_studio.core.project import MIGRATIONS

@@ -54,7 +54,7 @@ def test_midi_clips_round_trip_as_midi_assets(tmp_path):
     lead, voice = data["timeline"]["tracks"]
     assert lead["clips"][0] == {"type": "midi", "id": "m1", "name": "Tune", "start_s": 2.0, "asset": "midi/m1.mid",
                                 "melody_name": "Reel été", "key": "D dorian", "time_signature": "6/8",
-                                "program": 73}
+                                "program": 73, "fade_in_s": 0.0, "fade_out_s": 0.0, "fade_curve": "equal_power"}
     assert voice["clips"][0]["type"] == "audio"
 
 

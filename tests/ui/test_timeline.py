@@ -13,10 +13,14 @@ from PySide6.QtGui import QColor, QDropEvent, QImage, QPalette, QWheelEvent
 from genai_studio.core.media import AudioBuffer
 from genai_studio.runtime import playback
 from genai_studio.runtime.playback import NO_DEVICE_MESSAGE, AudioPlayer
+from genai_studio.state.timeline_clips import pan_gains
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.timeline.geometry import HEADER_W, LANE_H, RULER_H
 from genai_studio.ui.timeline.painting import PLAYHEAD_COLOR
 from genai_studio.ui.timeline.pane import IMPORT_ERROR_TITLE, PLAYBACK_ERROR_TITLE, TimelinePane
+
+
+CENTRE = pan_gains(0.0)[0]  # a centred track reaches each side at unity
 
 
 def buf(value, seconds: float, sr: int, channels: int = 1) -> AudioBuffer:
@@ -34,9 +38,9 @@ def test_mix_sums_two_clips_at_offsets():
     assert st.duration_s == pytest.approx(1.5)
     mix = st.mix()
     assert mix.shape == (12000, 2) and mix.dtype == np.float32
-    np.testing.assert_allclose(mix[:4000], 0.25)
-    np.testing.assert_allclose(mix[4000:8000], [[0.35, 0.15]] * 4000, atol=1e-6)
-    np.testing.assert_allclose(mix[8000:], [[0.1, -0.1]] * 4000, atol=1e-6)
+    np.testing.assert_allclose(mix[:4000], 0.25 * CENTRE, rtol=1e-6)
+    np.testing.assert_allclose(mix[4000:8000], [[0.35 * CENTRE, 0.15 * CENTRE]] * 4000, atol=1e-6)
+    np.testing.assert_allclose(mix[8000:], [[0.1 * CENTRE, -0.1 * CENTRE]] * 4000, atol=1e-6)
     np.testing.assert_allclose(st.mix(start_s=1.0), mix[8000:])  # mix from an offset
 
     st.set_track_muted(st.track_of_clip(a).id, True)
@@ -54,7 +58,7 @@ def test_mix_resamples_clips_at_other_rates():
     mix = st.mix()
     assert len(mix) == 48000 + 12000
     seg = mix[12000 + 4800: 12000 + 43200, 0]
-    ref = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(4800, 43200) / 48000)
+    ref = 0.5 * CENTRE * np.sin(2 * np.pi * 1000 * np.arange(4800, 43200) / 48000)
     assert np.abs(seg - ref).max() < 1e-3
 
 
@@ -231,7 +235,7 @@ def test_drag_clip_moves_it_and_undo_restores(pane, qtbot):
     pane.state.undo_stack.redo()
     assert pane.state.clip(clip).start_s == pytest.approx(1.5, abs=0.011)
 
-    assert set(pane.actions) == {"import_audio", "play_stop", "stop", "new_midi_clip", "metronome"}
+    assert set(pane.actions) == {"import_audio", "play_stop", "stop", "new_midi_clip", "metronome", "export_mix"}
     pane.local_actions["delete_clip"].trigger()
     assert pane.state.clips() == []
 
@@ -302,7 +306,7 @@ def test_edit_during_playback_continues_with_new_mix_and_stop_keeps_playhead(pan
     assert second is not first and pane.player.is_playing
     out = np.zeros((4800, 2), np.float32)
     second.callback(out, 4800, None, None)
-    np.testing.assert_allclose(out, 0.8, atol=1e-6)  # resumed at 1.0 s with both clips
+    np.testing.assert_allclose(out, 0.8 * CENTRE, atol=1e-6)  # resumed at 1.0 s with both clips
     second.pull(48000 - 4800)
     pane.actions["play_stop"].trigger()
     assert not pane.player.is_playing and pane.state.playhead_s == pytest.approx(2.0)

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF
 
 RULER_H = 26  # px, time ruler strip at the top
-HEADER_W = 132  # px, track name / mute column on the left
+HEADER_W = 200  # px, the track headers (name, mute/solo/FX, gain, pan) on the left
 LANE_H = 76  # px per track lane
 CLIP_INSET = 4  # px between a lane's edge and its clips
-MUTE_BOX = 18  # px, side of the mute toggle in a track header
 
 MIN_PPS = 0.5  # pixels per second when zoomed all the way out (2 h fit in ~3600 px)
 MAX_PPS = 4000.0  # pixels per second when zoomed all the way in (12 samples/px at 48 kHz)
@@ -52,10 +51,6 @@ class ViewGeometry:
     def lanes_rect(self) -> QRectF:
         """The scrolling area right of the headers and below the ruler."""
         return QRectF(HEADER_W, RULER_H, max(0, self.width - HEADER_W), max(0, self.height - RULER_H))
-
-    def mute_rect(self, lane: int) -> QRectF:
-        top = self.lane_top(lane)
-        return QRectF(HEADER_W - MUTE_BOX - 8, top + 8, MUTE_BOX, MUTE_BOX)
 
     def visible_seconds(self) -> tuple[float, float]:
         return self.time_at(HEADER_W), self.time_at(self.width)

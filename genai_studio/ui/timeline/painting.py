@@ -1,5 +1,6 @@
 """Painting of the timeline viewport: lanes, audio clips with waveforms, MIDI clips with their notes (see
-midi_painting.py), track headers, ruler, playhead, hint.
+midi_painting.py), clip fades (see fades.py), the header column's backdrop, ruler, playhead, hint. Clips of
+tracks that are not heard (muted, or not soloed while another track is) are drawn dimmed.
 
 Colours come from the widget palette (the app applies a dark theme globally); only the playhead uses a fixed
 accent that reads on dark and light backgrounds alike.
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 
+from genai_studio.state.timeline_clips import audible
 from genai_studio.state.timeline_state import AudioClip, Clip, MidiClip, Track
+from genai_studio.ui.timeline.fades import FadePreview, paint_fades
 from genai_studio.ui.timeline.geometry import (
     HEADER_W, LANE_H, RULER_H, ViewGeometry, format_time, tick_step,
 )
@@ -35,10 +38,11 @@ class DragPreview:
 
 def paint_timeline(p: QPainter, pal: QPalette, geo: ViewGeometry, tracks: tuple[Track, ...], sample_rate: int,
                    cache: WaveformCache, playhead_s: float, selected: str | None,
-                   drag: DragPreview | None) -> None:
+                   drag: DragPreview | None, fade: FadePreview | None = None) -> None:
     p.fillRect(QRectF(0, 0, geo.width, geo.height), pal.color(QPalette.ColorRole.Base))
     _paint_lanes(p, pal, geo, len(tracks))
     lanes = geo.lanes_rect()
+    heard = {t.id for t in audible(tracks)}
     p.save()
     p.setClipRect(lanes)
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -46,16 +50,16 @@ def paint_timeline(p: QPainter, pal: QPalette, geo: ViewGeometry, tracks: tuple[
         for clip in track.clips:
             if drag is not None and clip.id == drag.clip_id:
                 continue
-            _paint_clip(p, pal, geo, cache, clip, i, track.muted, clip.id == selected, clip.start_s)
+            _paint_clip(p, pal, geo, cache, clip, i, track.id not in heard, clip.id == selected, clip.start_s,
+                        fade)
     if drag is not None:
         for i, track in enumerate(tracks):
             clip = next((c for c in track.clips if c.id == drag.clip_id), None)
             if clip is not None:
                 lane = min(max(drag.lane, 0), len(tracks) - 1)
-                muted = tracks[lane].muted
-                _paint_clip(p, pal, geo, cache, clip, lane, muted, True, drag.start_s)
+                _paint_clip(p, pal, geo, cache, clip, lane, tracks[lane].id not in heard, True, drag.start_s, fade)
     p.restore()
-    _paint_headers(p, pal, geo, tracks)
+    _paint_header_backdrop(p, pal, geo)
     _paint_ruler(p, pal, geo)
     if not tracks:
         _paint_hint(p, pal, lanes)
@@ -76,21 +80,25 @@ def _paint_lanes(p: QPainter, pal: QPalette, geo: ViewGeometry, n: int) -> None:
 
 
 def _paint_clip(p: QPainter, pal: QPalette, geo: ViewGeometry, cache: WaveformCache, clip: Clip,
-                lane: int, muted: bool, selected: bool, start_s: float) -> None:
+                lane: int, muted: bool, selected: bool, start_s: float, fade: FadePreview | None) -> None:
     if isinstance(clip, MidiClip):
         rect = paint_midi_clip(p, pal, geo, clip, lane, muted, selected, start_s)
-        if rect is not None:
-            _paint_clip_label(p, pal, rect, clip.name)
+    else:
+        rect = _paint_audio_clip(p, pal, geo, cache, clip, lane, muted, selected, start_s)
+    if rect is None:
         return
-    _paint_audio_clip(p, pal, geo, cache, clip, lane, muted, selected, start_s)
+    fade_in, fade_out = ((fade.fade_in_s, fade.fade_out_s) if fade is not None and fade.clip_id == clip.id
+                         else (clip.fade_in_s, clip.fade_out_s))
+    paint_fades(p, pal, rect, fade_in, fade_out, clip.fade_curve, geo.pps, selected)
+    _paint_clip_label(p, pal, rect, clip.name)
 
 
 def _paint_audio_clip(p: QPainter, pal: QPalette, geo: ViewGeometry, cache: WaveformCache, clip: AudioClip,
-                      lane: int, muted: bool, selected: bool, start_s: float) -> None:
+                      lane: int, muted: bool, selected: bool, start_s: float) -> QRectF | None:
     rect = geo.clip_rect(lane, start_s, clip.duration_s)
     lanes = geo.lanes_rect()
     if not rect.intersects(lanes):
-        return
+        return None
     accent = pal.color(QPalette.ColorRole.Highlight)
     body = QColor(accent)
     body.setAlpha(70 if not muted else 30)
@@ -108,7 +116,7 @@ def _paint_audio_clip(p: QPainter, pal: QPalette, geo: ViewGeometry, cache: Wave
     if col1 > col0 and wave_rect.height() > 4:
         mins, maxs = cache.peaks(clip.audio, spp, col0, col1)
         draw_waveform(p, wave_rect, mins, maxs, rect.left() + col0, wave)
-    _paint_clip_label(p, pal, rect, clip.name)
+    return rect
 
 
 def _paint_clip_label(p: QPainter, pal: QPalette, rect: QRectF, name: str) -> None:
@@ -125,29 +133,9 @@ def _paint_clip_label(p: QPainter, pal: QPalette, rect: QRectF, name: str) -> No
                text)
 
 
-def _paint_headers(p: QPainter, pal: QPalette, geo: ViewGeometry, tracks: tuple[Track, ...]) -> None:
+def _paint_header_backdrop(p: QPainter, pal: QPalette, geo: ViewGeometry) -> None:
+    """The header column's ground and edge; the headers themselves are widgets (track_header.py)."""
     p.fillRect(QRectF(0, RULER_H, HEADER_W, geo.height - RULER_H), pal.color(QPalette.ColorRole.Window))
-    p.save()
-    p.setClipRect(QRectF(0, RULER_H, HEADER_W, geo.height - RULER_H))
-    fm = QFontMetrics(p.font())
-    for i, track in enumerate(tracks):
-        top = geo.lane_top(i)
-        if top > geo.height or top + LANE_H < RULER_H:
-            continue
-        mute = geo.mute_rect(i)
-        name_w = int(mute.left() - 14)
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        p.drawText(QRectF(8, top + 8, name_w, mute.height()), Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(track.name, Qt.TextElideMode.ElideRight, name_w))
-        on = pal.color(QPalette.ColorRole.Highlight)
-        p.setPen(pal.color(QPalette.ColorRole.Mid))
-        p.setBrush(on if track.muted else pal.color(QPalette.ColorRole.Button))
-        p.drawRoundedRect(mute, 3, 3)
-        p.setPen(pal.color(QPalette.ColorRole.HighlightedText if track.muted else QPalette.ColorRole.ButtonText))
-        p.drawText(mute, Qt.AlignmentFlag.AlignCenter, "M")
-        p.setPen(pal.color(QPalette.ColorRole.Mid))
-        p.drawLine(QPointF(0, top + LANE_H - 0.5), QPointF(HEADER_W, top + LANE_H - 0.5))
-    p.restore()
     p.setPen(pal.color(QPalette.ColorRole.Mid))
     p.drawLine(QPointF(HEADER_W - 0.5, RULER_H), QPointF(HEADER_W - 0.5, geo.height))
 

@@ -1,5 +1,6 @@
-"""The timeline pane: transport bar (play, tempo/key/meter, metronome) + track lanes, audio import (dialog and
-drag-and-drop), new MIDI clips, and playback."""
+"""The timeline pane: transport bar (play, tempo/key/meter, metronome) + track lanes with their mixer strips,
+audio import (dialog and drag-and-drop), new MIDI clips, playback, track effects and audio export (the mix
+or one track)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
-from genai_studio.core.errors import BadInput
+from genai_studio.core.errors import BadInput, StudioError
 from genai_studio.core.music import Melody
 from genai_studio.mediaio.audio import AUDIO_FILE_FILTER, load_audio
 from genai_studio.mediaio.midi import load_melody
@@ -21,12 +22,16 @@ NOTATION_EXTENSIONS = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
 NOTATION_FILE_FILTER = "MIDI, MusicXML or ABC (*.mid *.midi *.musicxml *.xml *.mxl *.abc)"
 from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
+from genai_studio.ui.dialogs.track_effects import TrackEffectsDialog
+from genai_studio.ui.timeline import export
 from genai_studio.ui.timeline.geometry import format_time
 from genai_studio.ui.timeline.tracks_view import TracksView
 from genai_studio.ui.timeline.transport import MusicControls
 
 IMPORT_ERROR_TITLE = "Cannot import audio"
 PLAYBACK_ERROR_TITLE = "Audio playback"
+EXPORT_ERROR_TITLE = "Cannot export audio"
+NOTHING_TO_EXPORT_TITLE = "Nothing to export"
 
 
 class TimelinePane(QWidget):
@@ -47,6 +52,7 @@ class TimelinePane(QWidget):
         self.player = player
         self._play_from_s = 0.0  # where the current playback started; the playhead returns here at the end
         self._last_dir = str(Path.home())
+        self._effects_dialogs: dict[str, TrackEffectsDialog] = {}  # track id → its open dialog
         self.view = TracksView(state, self)
         # Window-wide actions for the lead's menus; ``local_actions`` only fire while the timeline has focus,
         # because the canvas uses the same keys (zoom, Delete) and window-wide duplicates would be ambiguous.
@@ -58,6 +64,8 @@ class TimelinePane(QWidget):
         self.view.files_dropped.connect(self._on_files_dropped)
         self.view.selection_changed.connect(lambda _: self._sync_actions())
         self.view.midi_clip_activated.connect(self.midi_clip_activated)
+        self.view.effects_requested.connect(self.show_effects)
+        self.view.export_requested.connect(self.export_track_dialog)
         self.music.error.connect(self.error)
         state.changed.connect(self._on_state_changed)
         state.playhead_changed.connect(lambda _: self._update_time_label())
@@ -90,6 +98,7 @@ class TimelinePane(QWidget):
         make("play_stop", "&Play", self.toggle_play, "Space", QStyle.StandardPixmap.SP_MediaPlay)
         make("stop", "&Stop", self.stop, None, QStyle.StandardPixmap.SP_MediaStop)
         make("new_midi_clip", "New &MIDI Clip", self.new_midi_clip, None, QStyle.StandardPixmap.SP_FileIcon)
+        make("export_mix", "Export Audio &Mix…", self.export_mix_dialog)
         metronome = make("metronome", "Metro&nome", self._on_metronome_toggled)
         metronome.setCheckable(True)
         metronome.setToolTip("Click on every beat during playback (accented on each bar)")
@@ -212,6 +221,57 @@ class TimelinePane(QWidget):
         clip_id = self.view.selected_clip
         if clip_id is not None:
             self.state.remove_clip(clip_id)
+
+    # ----- mixer ----------------------------------------------------------------------------------------
+    def show_effects(self, track_id: str) -> TrackEffectsDialog:
+        """The effects dialog of a track (modeless, so it can be heard while playing; one per track)."""
+        dialog = self._effects_dialogs.get(track_id)
+        if dialog is None:
+            dialog = TrackEffectsDialog(self.state, track_id, self)
+            dialog.finished.connect(lambda _result, tid=track_id: self._forget_effects_dialog(tid))
+            self._effects_dialogs[track_id] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _forget_effects_dialog(self, track_id: str) -> None:
+        dialog = self._effects_dialogs.pop(track_id, None)
+        if dialog is not None:
+            dialog.deleteLater()  # closed for good: its state connection goes with it
+
+    # ----- export ---------------------------------------------------------------------------------------
+    def export_mix_dialog(self) -> export.ExportReport | None:
+        path, selected = QFileDialog.getSaveFileName(self, "Export Audio Mix", str(Path(self._last_dir) / "mix.flac"),
+                                                     export.EXPORT_FILTER)
+        return self.export_mix(export.with_suffix(path, selected)) if path else None
+
+    def export_mix(self, path: str | Path) -> export.ExportReport | None:
+        """Write what is heard (mute, solo, fades, effects, gain, pan) to WAV/FLAC; lowers the level instead
+        of clipping. Returns the report (also shown through ``status``), or None after reporting an error."""
+        if not self.state.clips():
+            self.error.emit(NOTHING_TO_EXPORT_TITLE, "The timeline has no clips yet.")
+            return None
+        return self._export(lambda: export.export_mix(self.state, path))
+
+    def export_track_dialog(self, track_id: str) -> export.ExportReport | None:
+        name = self.state.track(track_id).name
+        path, selected = QFileDialog.getSaveFileName(self, f"Export Track {name}",
+                                                     str(Path(self._last_dir) / f"{name}.flac"), export.EXPORT_FILTER)
+        return self.export_track(track_id, export.with_suffix(path, selected)) if path else None
+
+    def export_track(self, track_id: str, path: str | Path) -> export.ExportReport | None:
+        """One track as heard when soloed (with its effects) to WAV/FLAC, from project time 0."""
+        return self._export(lambda: export.export_track(self.state, track_id, path))
+
+    def _export(self, write) -> export.ExportReport | None:
+        try:
+            report = write()
+        except StudioError as exc:
+            self.error.emit(EXPORT_ERROR_TITLE, exc.message)
+            return None
+        self._last_dir = str(report.path.parent)
+        self.status.emit(report.message)
+        return report
 
     # ----- transport ------------------------------------------------------------------------------------
     def play(self) -> None:

@@ -1,23 +1,26 @@
 """The scrolling track lanes: ruler clicks set the playhead, clips (audio and MIDI) drag in time and between
-tracks, double-click or Enter on a MIDI clip opens it, Ctrl+wheel zooms around the cursor, and audio files
-can be dropped onto a lane at a time."""
+tracks, the handles at a clip's top corners drag its fades, right-click on a clip offers Fades… and Delete,
+double-click or Enter on a MIDI clip opens it, Ctrl+wheel zooms around the cursor, and audio files can be
+dropped onto a lane at a time. The track headers (mixer strips) are widgets in a column on the left."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent,
-    QWheelEvent,
+    QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
+    QResizeEvent, QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from genai_studio.state.timeline_state import MidiClip, TimelineState
+from genai_studio.ui.timeline.fades import FadePreview, FadesDialog, dragged_fades, hit_handle
 from genai_studio.ui.timeline.geometry import (
     DEFAULT_PPS, HEADER_W, LANE_H, MAX_PPS, MIN_PPS, RULER_H, ViewGeometry,
 )
 from genai_studio.ui.timeline.painting import DragPreview, paint_timeline
+from genai_studio.ui.timeline.track_header import HeaderColumn
 from genai_studio.ui.timeline.waveform import WaveformCache
 
 _DRAG_THRESHOLD_PX = 4  # a press that moves less than this is a click (select), not a move
@@ -31,6 +34,8 @@ class TracksView(QAbstractScrollArea):
     files_dropped = Signal(list, float, object)  # paths, start seconds, track id or None (new tracks)
     selection_changed = Signal(object)  # clip id or None
     midi_clip_activated = Signal(str)  # clip id: double-click or Enter on a MIDI clip (open it for editing)
+    effects_requested = Signal(str)  # track id: its header's FX button or Effects… menu entry
+    export_requested = Signal(str)  # track id: its header's Export Track… menu entry
 
     def __init__(self, state: TimelineState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +48,9 @@ class TracksView(QAbstractScrollArea):
         self._drag_clip: str | None = None
         self._drag_grab_s = 0.0  # seconds between the clip start and the grab point
         self._drag: DragPreview | None = None
+        self._fade_edge: str | None = None  # 'in' / 'out' while a fade handle of _drag_clip is held
+        self._fade_grab_px = 0.0  # px between the grab point and the fade's end, kept while dragging
+        self._fade: FadePreview | None = None
         self.follow_playhead = False  # keep the playhead in view (set by the pane during playback)
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
@@ -51,12 +59,18 @@ class TracksView(QAbstractScrollArea):
         self.setMinimumHeight(RULER_H + LANE_H + 20)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
+        self.headers = HeaderColumn(state, self.viewport())
+        self.headers.effects_requested.connect(self.effects_requested)
+        self.headers.export_requested.connect(self.export_requested)
+        self.verticalScrollBar().valueChanged.connect(self.headers.set_scroll)
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().setSingleStep(LANE_H // 3)
         state.changed.connect(self._on_state_changed)
         state.playhead_changed.connect(self._on_playhead_changed)
         self._last_playhead_x = self.geometry_now().x_of(state.playhead_s)
         self._update_scroll_ranges()
+        self.headers.sync()
+        self._place_headers()
 
     # ----- public ---------------------------------------------------------------------------------------
     @property
@@ -80,11 +94,7 @@ class TracksView(QAbstractScrollArea):
 
     def clip_rect(self, clip_id: str) -> QRect:
         """Where a clip is drawn, in viewport coordinates (unclipped)."""
-        for lane, track in enumerate(self._state.tracks):
-            for clip in track.clips:
-                if clip.id == clip_id:
-                    return self.geometry_now().clip_rect(lane, clip.start_s, clip.duration_s).toAlignedRect()
-        raise KeyError(clip_id)
+        return self._rect_of(self.geometry_now(), clip_id).toAlignedRect()
 
     def set_pixels_per_second(self, pps: float, anchor_x: float | None = None) -> None:
         """Zoom, keeping the time under viewport x ``anchor_x`` (default: the left edge of the lanes) fixed."""
@@ -116,6 +126,7 @@ class TracksView(QAbstractScrollArea):
             self.select_clip(None)
         self._cache.forget({id(c.audio) for c in self._state.audio_clips()})
         self._update_scroll_ranges()
+        self.headers.sync()
         self.viewport().update()
 
     def _on_playhead_changed(self, seconds: float) -> None:
@@ -153,13 +164,18 @@ class TracksView(QAbstractScrollArea):
         p = QPainter(self.viewport())
         try:
             paint_timeline(p, self.palette(), self.geometry_now(), self._state.tracks, self._state.sample_rate,
-                           self._cache, self._state.playhead_s, self._selected, self._drag)
+                           self._cache, self._state.playhead_s, self._selected, self._drag, self._fade)
         finally:
             p.end()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_scroll_ranges()
+        self._place_headers()
+
+    def _place_headers(self) -> None:
+        vp = self.viewport()
+        self.headers.setGeometry(0, RULER_H, HEADER_W, max(0, vp.height() - RULER_H))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         mods = event.modifiers()
@@ -179,17 +195,25 @@ class TracksView(QAbstractScrollArea):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         pos = event.position()
+        if pos.x() < HEADER_W:  # the corner left of the ruler; the headers below it are widgets
+            event.accept()
+            return
         geo = self.geometry_now()
         self._press = pos
-        if pos.x() < HEADER_W:
-            self._click_header(geo, pos)
-        elif pos.y() < RULER_H:
+        if pos.y() < RULER_H:
             self._scrubbing = True
             self._state.set_playhead(geo.time_at(pos.x()))
         else:
-            hit = self._clip_at(geo, pos)
+            fade_hit = self._fade_handle_at(geo, pos)
+            hit = fade_hit[0] if fade_hit is not None else self._clip_at(geo, pos)
             self.select_clip(hit)
-            if hit is None:
+            if fade_hit is not None:
+                self._drag_clip, self._fade_edge = fade_hit
+                clip, rect = self._state.clip(hit), self._rect_of(geo, hit)
+                fade_end = (rect.left() + clip.fade_in_s * geo.pps if self._fade_edge == "in"
+                            else rect.right() - clip.fade_out_s * geo.pps)
+                self._fade_grab_px = pos.x() - fade_end
+            elif hit is None:
                 self._scrubbing = True
                 self._state.set_playhead(geo.time_at(pos.x()))
             else:
@@ -202,6 +226,12 @@ class TracksView(QAbstractScrollArea):
         geo = self.geometry_now()
         if self._scrubbing:
             self._state.set_playhead(geo.time_at(pos.x()))
+        elif self._fade_edge is not None and self._drag_clip is not None:
+            clip = self._state.clip(self._drag_clip)
+            fade_in, fade_out = dragged_fades(clip, self._fade_edge, pos.x() - self._fade_grab_px,
+                                              self._rect_of(geo, clip.id), geo.pps)
+            self._fade = FadePreview(clip.id, fade_in, fade_out)
+            self.viewport().update()
         elif self._drag_clip is not None and self._press is not None:
             moved = (pos - self._press).manhattanLength() >= _DRAG_THRESHOLD_PX
             if moved or self._drag is not None:
@@ -213,9 +243,13 @@ class TracksView(QAbstractScrollArea):
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        drag, clip_id = self._drag, self._drag_clip
+        drag, clip_id, fade = self._drag, self._drag_clip, self._fade
         self._press, self._scrubbing, self._drag, self._drag_clip = None, False, None, None
-        if drag is not None and clip_id is not None:
+        self._fade_edge, self._fade = None, None
+        if fade is not None:
+            self._state.set_clip_fades(fade.clip_id, fade.fade_in_s, fade.fade_out_s)  # one undo step per drag
+            self.viewport().update()
+        elif drag is not None and clip_id is not None:
             track_id = self._state.tracks[drag.lane].id
             current = self._state.track_of_clip(clip_id).id
             self._state.move_clip(clip_id, drag.start_s, None if track_id == current else track_id)
@@ -242,12 +276,48 @@ class TracksView(QAbstractScrollArea):
         if isinstance(self._state.clip(clip_id), MidiClip):
             self.midi_clip_activated.emit(clip_id)
 
-    def _click_header(self, geo: ViewGeometry, pos: QPointF) -> None:
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        pos = QPointF(event.pos())
+        hit = self._clip_at(self.geometry_now(), pos) if pos.x() >= HEADER_W and pos.y() >= RULER_H else None
+        if hit is None:
+            return super().contextMenuEvent(event)
+        self.select_clip(hit)
+        self.clip_menu(hit).exec(event.globalPos())
+
+    def clip_menu(self, clip_id: str) -> QMenu:
+        """The context menu of a clip: Fades…, Open in Piano Roll (MIDI), Delete."""
+        menu = QMenu(self)
+        menu.addAction("&Fades…").triggered.connect(lambda _checked=False: self.edit_fades(clip_id))
+        if isinstance(self._state.clip(clip_id), MidiClip):
+            menu.addAction("&Open in Piano Roll").triggered.connect(
+                lambda _checked=False: self.midi_clip_activated.emit(clip_id))
+        menu.addSeparator()
+        menu.addAction("&Delete Clip").triggered.connect(lambda _checked=False: self._state.remove_clip(clip_id))
+        return menu
+
+    def edit_fades(self, clip_id: str) -> FadesDialog:
+        dialog = FadesDialog(self._state, clip_id, self)
+        dialog.open()
+        return dialog
+
+    def _rect_of(self, geo: ViewGeometry, clip_id: str) -> QRectF:
+        for lane, track in enumerate(self._state.tracks):
+            for clip in track.clips:
+                if clip.id == clip_id:
+                    return geo.clip_rect(lane, clip.start_s, clip.duration_s)
+        raise KeyError(clip_id)
+
+    def _fade_handle_at(self, geo: ViewGeometry, pos: QPointF) -> tuple[str, str] | None:
+        """(clip id, 'in' / 'out') when ``pos`` is on a fade handle."""
         lane = geo.lane_at(pos.y())
-        if pos.y() >= RULER_H and 0 <= lane < len(self._state.tracks):
-            if geo.mute_rect(lane).contains(pos):
-                track = self._state.tracks[lane]
-                self._state.set_track_muted(track.id, not track.muted)
+        if not 0 <= lane < len(self._state.tracks):
+            return None
+        for clip in reversed(self._state.tracks[lane].clips):
+            rect = geo.clip_rect(lane, clip.start_s, clip.duration_s)
+            edge = hit_handle(rect, clip.fade_in_s, clip.fade_out_s, geo.pps, pos)
+            if edge is not None:
+                return clip.id, edge
+        return None
 
     def _clip_at(self, geo: ViewGeometry, pos: QPointF) -> str | None:
         lane = geo.lane_at(pos.y())
