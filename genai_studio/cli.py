@@ -8,11 +8,11 @@ import sys
 from genai_studio import __version__
 
 
-COMMANDS = ("gui", "upscale", "models", "bench", "project", "melody", "train")
+COMMANDS = ("gui", "upscale", "models", "bench", "project", "melody", "speak", "voice", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.commands import bench, melody, models, project, train, upscale
+    from genai_studio.commands import bench, melody, models, project, train, upscale, voice
 
     parser = argparse.ArgumentParser(
         prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.register(sub)
     project.register(sub)
     melody.register(sub)
+    voice.register(sub)
     train.register(sub)
     return parser
 
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     from genai_studio.logs import setup_logging
 
     setup_logging()
+    if argv[:1] == ["--self-test"] or argv[:2] == ["--json", "--self-test"]:
+        from genai_studio.selftest.runner import main as self_test  # `genai-studio --self-test [--json]`
+
+        return self_test([a for a in argv if a != "--self-test"])
     if not argv:
         return _gui(argparse.Namespace(files=[]))
     if not argv[0].startswith("-") and argv[0] not in COMMANDS:

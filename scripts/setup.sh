@@ -41,7 +41,7 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/python -m pip install --quiet -e ".$EXTRA" 2>&1 | grep -vE "is ignored: it is neither|BuildBackendWarning|^ *(!!|\*+|Please be careful|name as your package|with strategy)|^ *$" || true
   .venv/bin/python -m pip install --quiet --no-deps basic-pitch==0.4.0 2>&1 | grep -v "is ignored: it is neither" || true
-  .venv/bin/python -c "import importlib.util, genai_studio, torch, spandrel, PySide6; assert importlib.util.find_spec('basic_pitch')" || { echo "install failed" >&2; exit 1; }
+  .venv/bin/python -c "import importlib.util, genai_studio, torch, spandrel, PySide6, piper, pyworld, pedalboard; assert importlib.util.find_spec('basic_pitch')" || { echo "install failed" >&2; exit 1; }
   if [ "$MODE" = "app" ]; then
     # Convert the bundled Real-ESRGAN weights now, so the first upscale does not wait for it.
     .venv/bin/genai-studio models prepare >/dev/null || echo "warning: model conversion failed; it will be retried on first use" >&2

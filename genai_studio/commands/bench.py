@@ -1,4 +1,4 @@
-"""`genai-studio bench startup|upscale|melody`: measured speed and memory as JSON (never asserted in tests)."""
+"""`genai-studio bench startup|upscale|melody|voice`: measured speed and memory as JSON (never asserted in tests)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     m.add_argument("--model", default=None, help="melody model file (default: the shipped melody-folk)")
     m.add_argument("-o", "--output", help="also write the JSON to this file")
     m.set_defaults(func=cmd_melody)
+    v = which.add_parser("voice", help="TTS RTF and first audio, denoise SNR gain, transform and singing pitch error")
+    v.add_argument("-o", "--output", help="also write the JSON to this file")
+    v.set_defaults(func=cmd_voice)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 
@@ -59,6 +62,18 @@ def cmd_melody(args: argparse.Namespace) -> int:
 
     try:
         report = bench_melody(args.seeds, args.repeats, args.model)
+    except StudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return _emit(report, args.output)
+
+
+def cmd_voice(args: argparse.Namespace) -> int:
+    from genai_studio.bench.voice import bench_voice
+    from genai_studio.core.errors import StudioError
+
+    try:
+        report = bench_voice()
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

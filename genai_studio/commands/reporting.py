@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Callable
 
 from genai_studio.core.errors import StudioError
@@ -24,3 +25,20 @@ def print_usage(parser: argparse.ArgumentParser) -> int:
     """A command group run without its action: show what it takes, exit 2."""
     parser.print_help(sys.stderr)
     return 2
+
+
+def progress_printer(label: str, quiet: bool):
+    """A progress listener for CancelToken that draws one updating bar on stderr (at most 5 redraws/s)."""
+    last = [0.0]
+
+    def show(fraction: float, message: str, _preview) -> None:
+        now = time.monotonic()
+        if quiet or (now - last[0] < 0.2 and fraction < 1.0):
+            return
+        last[0] = now
+        bar = "#" * int(fraction * 30)
+        end = "\n" if fraction >= 1.0 else ""
+        sys.stderr.write(f"\r{label} [{bar:<30}] {fraction * 100:5.1f}% {message:<28}{end}")
+        sys.stderr.flush()
+
+    return show

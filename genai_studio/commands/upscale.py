@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from genai_studio.core.errors import StudioError, BadInput
 from genai_studio.core.jobs import UpscaleSpec
 from genai_studio.core.progress import CancelToken
+from genai_studio.commands.reporting import progress_printer
 
 DEFAULT_MODEL = "realesrgan-x4plus"
 
@@ -44,22 +44,6 @@ def _jobs(src: Path, dst: Path, scale: int) -> list[tuple[Path, Path]]:
     return [(src, dst)]
 
 
-def _progress_printer(label: str, quiet: bool):
-    last = [0.0]
-
-    def show(fraction: float, message: str, _preview) -> None:
-        now = time.monotonic()
-        if quiet or (now - last[0] < 0.2 and fraction < 1.0):
-            return
-        last[0] = now
-        bar = "#" * int(fraction * 30)
-        end = "\n" if fraction >= 1.0 else ""
-        sys.stderr.write(f"\r{label} [{bar:<30}] {fraction * 100:5.1f}% {message:<28}{end}")
-        sys.stderr.flush()
-
-    return show
-
-
 def cmd_upscale(args: argparse.Namespace) -> int:
     from genai_studio.mediaio.images import load_image, save_image
     from genai_studio.runtime.job_runner import JobRunner
@@ -81,7 +65,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         try:
             image = load_image(src)
             spec = UpscaleSpec(image=image, model_id=args.model, scale=args.scale, tile=tile, device=args.device)
-            token = CancelToken(_progress_printer(src.name, args.quiet))
+            token = CancelToken(progress_printer(src.name, args.quiet))
             result = runner(spec, token)
             dst.parent.mkdir(parents=True, exist_ok=True)
             save_image(result.image, dst)

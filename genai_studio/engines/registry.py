@@ -23,6 +23,11 @@ ENGINES: dict[str, str] = {
     "models.sha256": "genai_studio.engines.loading:sha256_file",
     "models.to_safetensors": "genai_studio.engines.loading:convert_to_safetensors",
     "upscale.run": "genai_studio.engines.restore.upscale:run_upscale",
+    "voice.denoise": "genai_studio.engines.voice.jobs:run_denoise",
+    "voice.describe": "genai_studio.engines.voice.jobs:describe_voice",
+    "voice.sing": "genai_studio.engines.voice.jobs:run_sing",
+    "voice.speak": "genai_studio.engines.voice.jobs:run_speak",
+    "voice.transform": "genai_studio.engines.voice.jobs:run_transform",
 }
 
 

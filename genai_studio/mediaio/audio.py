@@ -206,6 +206,8 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int, half_taps: int =
     offsets = np.arange(-pad + 1, pad + 1)  # (K,) taps relative to floor(position)
     src = np.pad(samples.astype(np.float32, copy=False), ((pad, pad + down + 1), (0, 0)))
     n_out = int(round(len(samples) * to_rate / from_rate))
+    if n_out == 0:  # e.g. one frame at 96 kHz → 48 kHz
+        return np.zeros((0, samples.shape[1]), dtype=np.float32)
     if up <= _MAX_PHASES:
         return _resample_polyphase(src, n_out, up, down, offsets, pad, cutoff, half_taps)
     return _resample_direct(src, n_out, from_rate / to_rate, offsets, pad, cutoff, half_taps)

@@ -8,6 +8,7 @@ from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
 )
 from genai_studio.core.progress import ProgressToken
+from genai_studio.core.voice_jobs import SingSpec, SpeakSpec, VoiceDenoiseSpec, VoiceTransformSpec
 from genai_studio.engines import registry
 from genai_studio.runtime.model_store import ModelStore
 
@@ -24,6 +25,14 @@ class JobRunner:
             return registry.call("upscale.run", spec, token, entry.manifest, entry.weight_path)
         if isinstance(spec, HumSpec):
             return registry.call("melody.hum", spec, token)
+        if isinstance(spec, (SpeakSpec, SingSpec)):
+            entry = self.store.get(spec.voice_id)
+            engine = "voice.speak" if isinstance(spec, SpeakSpec) else "voice.sing"
+            return registry.call(engine, spec, token, entry.paths)
+        if isinstance(spec, VoiceTransformSpec):
+            return registry.call("voice.transform", spec, token)
+        if isinstance(spec, VoiceDenoiseSpec):
+            return registry.call("voice.denoise", spec, token)
         for spec_type, engine in MELODY_ENGINES.items():
             if isinstance(spec, spec_type):
                 entry = self.store.get(spec.model_id)

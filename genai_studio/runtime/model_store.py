@@ -5,6 +5,8 @@ Two sources are scanned on every :meth:`ModelStore.list` (a few small JSON files
 * built-in manifests ``BUILTIN_MODELS_DIR/*.json``. A ``source.kind == "converted"`` model's weights
   live in ``converted_models_dir()/<file name>`` and are made on first use; any other built-in model's
   files sit next to its manifest (``file.name`` may hold a sub-path).
+* built-in manifests with ``source.kind == "package"`` name files inside an installed registry package
+  (``source.package_files``, e.g. the bundled Piper voice): they are used where pip put them.
 * imported models, one folder each: ``user_models_dir()/<id>/manifest.json`` with the weights beside it.
   Folders starting with "." are import staging areas and are ignored.
 
@@ -17,6 +19,7 @@ Not thread-safe: use one store from one thread at a time.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -41,7 +44,7 @@ UNVERIFIED = "unverified"
 # Worst first: a model's status is the worst status of its files.
 _SEVERITY = (MISSING, MISMATCH, NOT_CONVERTED, UNVERIFIED, OK)
 
-IMPORTABLE_EXTENSIONS = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
+IMPORTABLE_EXTENSIONS = (".safetensors", ".pth", ".pt", ".ckpt", ".bin", ".onnx")
 USER_MANIFEST = "manifest.json"
 IMPORTED_LICENSE = "user-supplied (unknown)"
 
@@ -156,6 +159,10 @@ class ModelStore:
         src = Path(path).expanduser()
         if not src.is_file():
             raise ModelError(f"Model file '{src}' does not exist.")
+        if src.suffix.lower() == ".onnx" or src.name.lower().endswith(".onnx.json"):
+            from genai_studio.runtime.voice_import import import_piper_voice
+
+            return import_piper_voice(self, src, name)
         if src.suffix.lower() not in IMPORTABLE_EXTENSIONS:
             raise ModelError(
                 f"'{src.name}' is not a model file this app can import; expected one of "
@@ -231,6 +238,8 @@ class ModelStore:
     def _file_path(self, manifest: ModelManifest, manifest_path: Path, builtin: bool, f: ModelFile) -> Path:
         if builtin and manifest.source.kind == "converted":
             return self.converted_dir / Path(f.name).name
+        if builtin and manifest.source.kind == "package":
+            return package_file(manifest, f)
         return manifest_path.parent / f.name
 
     def _entry(self, manifest: ModelManifest, manifest_path: Path, builtin: bool, rehash: bool = False) -> ModelEntry:
@@ -315,6 +324,17 @@ class ModelStore:
             tmp.replace(target)
         except OSError as exc:  # only a cache: losing it costs a re-hash, never correctness
             log.warning("could not save model hash cache %s: %s", target, exc)
+
+
+def package_file(manifest: ModelManifest, f: ModelFile) -> Path:
+    """Where pip put ``f`` of a ``source.kind == "package"`` manifest: the package file whose name ends with
+    ``f.name`` (a missing package gives a path that does not exist, so the model shows as missing)."""
+    rel = next((p for p in manifest.source.package_files if Path(p).name == f.name), f.name)
+    top = Path(rel).parts[0]
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        return Path(f"<package {top} not installed>") / f.name
+    return Path(list(spec.submodule_search_locations)[0]).parent / rel
 
 
 def _imported_manifest(

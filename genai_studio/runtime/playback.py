@@ -113,6 +113,8 @@ class AudioPlayer(QObject):
         self._done = threading.Event()  # set by the audio thread when the buffer is exhausted
         self._latency_s = 0.0  # seconds between the callback handing a frame over and it being heard
         self._start_s = 0.0
+        self._open_ended = False  # a stream still being extended: running dry plays silence, not the end
+        self._stream_rate = 48000  # Hz of the samples handed to play()/extend() before any device resampling
         self._device_name = ""  # "" = the system default output
         self._missing_reported = False  # the "device not connected" sentence is said once per choice
         self._timer = QTimer(self)
@@ -146,9 +148,12 @@ class AudioPlayer(QObject):
             return self._frame / self._rate
         return max(self._start_s, self._frame / self._rate - self._latency_s)
 
-    def play(self, samples: np.ndarray, sample_rate: int, start_s: float = 0.0) -> bool:
-        """Start playing ``samples`` (frames, channels) float32 from ``start_s`` seconds; False on failure."""
+    def play(self, samples: np.ndarray, sample_rate: int, start_s: float = 0.0, *, open_ended: bool = False) -> bool:
+        """Start playing ``samples`` (frames, channels) float32 from ``start_s`` seconds; False on failure.
+        ``open_ended``: see :meth:`play_stream`."""
         self.stop()
+        self._open_ended = open_ended
+        self._stream_rate = int(sample_rate)
         try:
             data = self._prepare(samples)
         except ValueError as exc:
@@ -176,6 +181,31 @@ class AudioPlayer(QObject):
             self.error.emit(f"The audio output device failed ({_reason(exc)}), so playback is off. {_STILL_WORKS}")
             return False
         return True
+
+    # ----- streaming: audio that is still being made (text-to-speech sentence by sentence) ----------
+    def play_stream(self, samples: np.ndarray, sample_rate: int) -> bool:
+        """Start playing the first part of audio that :meth:`extend` will add to. Until
+        :meth:`finish_stream`, running out of data plays silence instead of ending playback."""
+        if not self.play(samples, sample_rate, open_ended=True):
+            self._open_ended = False
+            return False
+        return True
+
+    def extend(self, samples: np.ndarray) -> None:
+        """Append (frames, channels) samples at the stream's rate to what is playing (or queued)."""
+        if not self._open_ended or self._stream is None:
+            return
+        data = self._prepare(samples)
+        if self._stream_rate != self._rate:  # the device runs at its own rate
+            data = resample(data, self._stream_rate, self._rate)
+        if data.shape[1] != self._data.shape[1]:
+            data = np.repeat(data.mean(axis=1, keepdims=True), self._data.shape[1], axis=1)
+        # One attribute store: the audio thread sees either the old or the new array, both valid.
+        self._data = np.concatenate([self._data, data])
+
+    def finish_stream(self) -> None:
+        """No more audio is coming: playback ends when the data does."""
+        self._open_ended = False
 
     def _resolve_device(self, sd: ModuleType) -> tuple[dict | None, int | None]:
         """(info, PortAudio index) of the device to open; index None = PortAudio's default output."""
@@ -235,19 +265,20 @@ class AudioPlayer(QObject):
         self.position_changed.emit(self.position_s)
 
     def _make_callback(self, sd: ModuleType):
-        data = self._data
         stop = sd.CallbackStop
 
         def callback(outdata: np.ndarray, frames: int, _time, _status) -> None:
             # Runs on PortAudio's thread: no Qt calls, no allocation beyond the slice copy.
+            # self._data is re-read each time: a stream may have been extended since the last call.
             start = self._frame
-            chunk = data[start:start + frames]
+            chunk = self._data[start:start + frames]
             n = len(chunk)
             outdata[:n] = chunk
             if n < frames:
                 outdata[n:] = 0.0
                 self._frame = start + n
-                raise stop
+                if not self._open_ended:
+                    raise stop
             self._frame = start + n
 
         return callback

@@ -22,9 +22,10 @@ from genai_studio.ui.pianoroll.pane import PianoRollPane
 from genai_studio.ui.timeline.pane import TimelinePane
 from genai_studio.ui.window_settings import SettingsMixin
 from genai_studio.ui.window_tools import ToolPanelsMixin
+from genai_studio.ui.window_voice import VoiceToolsMixin
 
 
-class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
+class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
                  settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +59,8 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         self.tools.addTab(self.upscale_panel, "Upscale")
         self.melody_panel = self._new_melody_panel()
         self.tools.addTab(self.melody_panel, "Melody")
+        self.voice_panel = self._new_voice_panel()
+        self.tools.addTab(self.voice_panel, "Voice")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -124,7 +127,7 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         file_menu.addAction(self._action("Save Project &As…", self.project.save_as, QKeySequence("Ctrl+Shift+S")))
         file_menu.addSeparator()
         file_menu.addAction(ca["export"])
-        file_menu.addAction(self._action("Export Audio &Mix…", self.export_mix_dialog))
+        file_menu.addAction(ta["export_mix"])
         file_menu.addAction(self._action("Export Selected &Clip…", self.export_clip_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
@@ -162,6 +165,10 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         for key in ("play_stop", "stop", "metronome", "new_midi_clip"):
             if key in ta:
                 audio.addAction(ta[key])
+        audio.addSeparator()
+        audio.addAction(self._action("&Speak Text…", lambda: self._show_voice(self.voice_panel.text), "Ctrl+Alt+T"))
+        audio.addAction(self._action("&Record into Track…", self.record_into_track, "Ctrl+Alt+R"))
+        audio.addAction(self._action("Sing Selected &MIDI Clip…", lambda: self._show_voice(self.voice_panel.lyrics)))
 
         models = bar.addMenu("&Models")
         models.addAction(self._action("&Model Manager…", self.show_model_manager, "Ctrl+M"))
@@ -188,6 +195,8 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
             self.piano_roll_dock.hide()
 
     def _on_job_event(self, event: JobEvent) -> None:
+        if self._on_voice_event(event):
+            return
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result
             source = self._job_sources.pop(event.job_id, None)
@@ -219,6 +228,11 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
 
     def show_about(self) -> None:
         AboutDialog(self.store.list(), self).exec()
+
+    def _show_voice(self, focus) -> None:
+        self.tools_dock.show()
+        self.tools.setCurrentWidget(self.voice_panel)
+        focus.setFocus()
 
     def _show_upscale(self) -> None:
         self.tools_dock.show()
@@ -270,28 +284,9 @@ class MainWindow(ToolPanelsMixin, SettingsMixin, QMainWindow):
         if paths:
             self.open_paths(paths)
 
-    def export_mix_dialog(self) -> None:
-        from genai_studio.mediaio.audio import AUDIO_FILE_FILTER
-
-        path, _ = QFileDialog.getSaveFileName(self, "Export audio mix", "mix.wav", AUDIO_FILE_FILTER)
-        if path:
-            self.export_mix(path)
-
     def export_mix(self, path: str) -> bool:
-        from genai_studio.core.errors import StudioError
-        from genai_studio.core.media import AudioBuffer
-        from genai_studio.mediaio.audio import save_audio
-
-        if not self.timeline_state.clips():
-            self.show_error("Nothing to export", "The timeline has no audio clips yet.")
-            return False
-        try:
-            save_audio(AudioBuffer(self.timeline_state.mix(), self.timeline_state.sample_rate, "mix"), path)
-        except StudioError as exc:
-            self.show_error("Cannot export audio", exc.message)
-            return False
-        self.statusBar().showMessage(f"Exported the mix to {path}", 6000)
-        return True
+        """Write the whole mix (WAV/FLAC/OGG); the timeline pane reports errors and the status itself."""
+        return self.timeline.export_mix(path) is not None
 
     def export_clip_dialog(self) -> None:
         clip = self._selected_clip()

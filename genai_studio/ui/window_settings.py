@@ -16,6 +16,7 @@ class SettingsMixin:
     def show_model_manager(self) -> None:
         ModelManagerDialog(self.store, self).exec()
         self.refresh_upscale_models()
+        self.refresh_voices()
 
     def show_preferences(self) -> None:
         from genai_studio.runtime.playback import list_output_devices
@@ -45,6 +46,7 @@ class SettingsMixin:
             self.store.user_dir = effective_models_dir(new)
         if new.models_dir != old.models_dir or new.device != old.device:
             self.refresh_upscale_models()
+        self.refresh_voices()
         try:
             save_settings(new)
         except StudioError as exc:

@@ -179,3 +179,8 @@ def test_resample_general_path_matches_polyphase(monkeypatch):
     monkeypatch.setattr(audio_io, "_MAX_PHASES", 0)
     slow = resample(x, 44100, 48000)
     assert np.abs(fast - slow).max() < 1e-5
+
+
+def test_resample_to_zero_frames_is_empty_not_an_error():
+    out = resample(np.ones((1, 2), dtype=np.float32), 96000, 44100)
+    assert out.shape == (0, 2) and out.dtype == np.float32

@@ -34,7 +34,8 @@ from genai_studio.ui.background import run_in_background
 
 COLUMNS = ("Name", "ID", "Task", "Architecture", "Scale", "Size", "Source", "License", "Status")
 STATUS_COLUMN = COLUMNS.index("Status")
-FILE_FILTER = "Model weights (*.safetensors *.pth *.pt *.ckpt);;All files (*)"
+FILE_FILTER = ("Models (*.safetensors *.pth *.pt *.ckpt *.onnx);;Restoration weights (*.safetensors *.pth *.pt *.ckpt);;"
+               "Piper voices (*.onnx);;All files (*)")
 # Statuses that mean the weights cannot be trusted or used as they are.
 _BAD_STATUSES = {"missing", "sha256 mismatch"}
 
@@ -74,7 +75,8 @@ class ModelManagerDialog(QDialog):
         self.verify_button = QPushButton("Verify", self)
         self.remove_button = QPushButton("Remove", self)
         self.close_button = QPushButton("Close", self)
-        self.import_button.setToolTip("Add a restoration model file (.safetensors, .pth, .pt, .ckpt)")
+        self.import_button.setToolTip("Add a restoration model (.safetensors, .pth, .pt, .ckpt) or a Piper voice "
+                                      "(.onnx with its .onnx.json beside it)")
         self.verify_button.setToolTip("Check the sha256 of every model file on disk")
         self.remove_button.setToolTip("Delete the selected imported model (built-in models stay)")
         self.import_button.clicked.connect(self._on_import)

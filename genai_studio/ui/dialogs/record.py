@@ -10,12 +10,14 @@ from genai_studio.runtime.recorder import AudioRecorder
 
 
 class RecordDialog(QDialog):
-    def __init__(self, recorder: AudioRecorder, parent: QWidget | None = None) -> None:
+    HUM_HINT = "Hum or sing your idea, then press Stop. The notes appear as a new MIDI clip."
+
+    def __init__(self, recorder: AudioRecorder, parent: QWidget | None = None, hint: str = HUM_HINT) -> None:
         super().__init__(parent)
         self.setWindowTitle("Record")
         self.recorder = recorder
         self.audio: AudioBuffer | None = None
-        self.hint = QLabel("Hum or sing your idea, then press Stop. The notes appear as a new MIDI clip.")
+        self.hint = QLabel(hint)
         self.hint.setWordWrap(True)
         self.meter = QProgressBar()
         self.meter.setRange(0, 100)

@@ -32,6 +32,20 @@ def estimate_eta(fraction: float, elapsed_s: float) -> float | None:
     return elapsed_s * (1 - fraction) / fraction
 
 
+def audio_to_pixmap(samples: np.ndarray, side: int) -> QPixmap:
+    """A tiny waveform: per-column peak of |samples| drawn as a centred bar, side × side px."""
+    mono = np.abs(samples.reshape(len(samples), -1).mean(axis=1)) if len(samples) else np.zeros(1)
+    columns = np.array_split(mono, side) if len(mono) >= side else [mono]
+    peaks = np.array([c.max() if len(c) else 0.0 for c in columns])
+    peaks = peaks / max(float(peaks.max()), 1e-6)
+    image = np.full((side, side, 3), 32, dtype=np.uint8)  # (H, W, RGB) dark background
+    middle = side // 2
+    for x, peak in enumerate(peaks[:side]):
+        half = max(1, int(peak * (side // 2 - 2)))
+        image[middle - half:middle + half, x] = (90, 170, 255)
+    return rgb_to_pixmap(image, side)
+
+
 def rgb_to_pixmap(rgb: np.ndarray, side: int) -> QPixmap:
     """(H, W, 3) uint8 → pixmap scaled to fit ``side`` px."""
     rgb = np.ascontiguousarray(rgb[..., :3])
@@ -75,7 +89,10 @@ class JobRow(QFrame):
     def update_from(self, record: JobRecord, event: JobEvent) -> None:
         self.bar.setValue(int(record.fraction * 1000))
         if event.preview is not None:
-            self.preview.setPixmap(rgb_to_pixmap(event.preview, PREVIEW_PX))
+            preview = np.asarray(event.preview)
+            # images are (H, W, 3); audio jobs preview their samples so far, (frames,) or (frames, channels)
+            pixmap = rgb_to_pixmap(preview, PREVIEW_PX) if preview.ndim == 3 else audio_to_pixmap(preview, PREVIEW_PX)
+            self.preview.setPixmap(pixmap)
         state = record.state
         if state is JobState.RUNNING:
             elapsed = time.monotonic() - (record.started_at or time.monotonic())
