@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from genai_studio import __version__, paths
@@ -36,6 +37,9 @@ def ensure_application(argv: list[str] | None = None, theme: str = "dark") -> QA
     app.setApplicationName("GenAI Studio")
     app.setOrganizationName("genai-studio")
     app.setApplicationVersion(__version__)
+    # Lets GNOME/KDE on Wayland match windows to packaging/linux/io.genaistudio.GenAIStudio.desktop and its icon.
+    app.setDesktopFileName("io.genaistudio.GenAIStudio")
+    app.setWindowIcon(QIcon(str(Path(__file__).parent / "resources" / "icon-256.png")))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir()))
     apply_theme(app, theme)

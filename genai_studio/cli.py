@@ -18,6 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
     )
     parser.add_argument("--version", action="version", version=f"genai-studio {__version__}")
+    # Handled in main() before parsing; listed here so --help shows it.
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the install (Qt, models, one tiny job per engine, audio) and print a "
+                             "pass/fail table; add --json for JSON lines")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("files", nargs="*", help="images or audio files to open")

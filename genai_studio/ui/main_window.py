@@ -174,6 +174,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
         models.addAction(self._action("&Model Manager…", self.show_model_manager, "Ctrl+M"))
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Check Installation…", self.check_installation))
         help_menu.addAction(self._action("Open &Log Folder", self._open_log_folder))
         help_menu.addAction(self._action("&About GenAI Studio", self.show_about))
         # Edit ▸ Undo/Redo drive the shared stack; the canvas's own undo actions would make Ctrl+Z
@@ -237,6 +238,12 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
     def _show_upscale(self) -> None:
         self.tools_dock.show()
         self.tools.setCurrentWidget(self.upscale_panel)
+
+    def check_installation(self) -> None:
+        """Help ▸ Check Installation: the self-test in a child process, its rows appearing as they finish."""
+        from genai_studio.ui.dialogs.check_installation import CheckInstallationDialog
+
+        CheckInstallationDialog(self).exec()
 
     def _open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.log_dir))
