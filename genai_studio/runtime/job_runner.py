@@ -8,6 +8,7 @@ from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
 )
 from genai_studio.core.progress import ProgressToken
+from genai_studio.core.restore_jobs import CLASSICAL, RecipeBatchSpec, RecipeSpec, RestoreSpec
 from genai_studio.core.voice_jobs import SingSpec, SpeakSpec, VoiceDenoiseSpec, VoiceTransformSpec
 from genai_studio.engines import registry
 from genai_studio.runtime.model_store import ModelStore
@@ -19,10 +20,22 @@ class JobRunner:
     def __init__(self, store: ModelStore) -> None:
         self.store = store
 
+    def default_restore_model(self, task: str) -> str:
+        return _default_for(self.store, task)
+
     def __call__(self, spec: JobSpec, token: ProgressToken) -> Any:
         if isinstance(spec, UpscaleSpec):
             entry = self.store.get(spec.model_id)
             return registry.call("upscale.run", spec, token, entry.manifest, entry.weight_path)
+        if isinstance(spec, RestoreSpec):
+            if spec.model_id == CLASSICAL:
+                return registry.call("restore.run", spec, token, None, None)
+            entry = self.store.get(spec.model_id or self.default_restore_model(spec.task))
+            return registry.call("restore.run", spec, token, entry.manifest, entry.weight_path)
+        if isinstance(spec, (RecipeSpec, RecipeBatchSpec)):
+            # steps name their models; the engine resolves them through this runner's store
+            engine = "restore.recipe" if isinstance(spec, RecipeSpec) else "restore.recipe_batch"
+            return registry.call(engine, spec, token, self.store)
         if isinstance(spec, HumSpec):
             return registry.call("melody.hum", spec, token)
         if isinstance(spec, (SpeakSpec, SingSpec)):
@@ -38,6 +51,17 @@ class JobRunner:
                 entry = self.store.get(spec.model_id)
                 return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
         raise TypeError(f"no engine handles {type(spec).__name__}")
+
+
+def _default_for(store: ModelStore, task: str) -> str:
+    """The built-in model for a restoration task (manifest defaults.default_for_task), else the first one."""
+    entries = store.by_task(task)
+    if not entries:
+        from genai_studio.core.errors import ModelError
+
+        raise ModelError(f"No {task} model is installed; use model_id 'classical' for the classical method.")
+    preferred = [e for e in entries if e.manifest.defaults.get("default_for_task")]
+    return (preferred or entries)[0].id
 
 
 MELODY_ENGINES = {
