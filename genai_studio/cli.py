@@ -8,11 +8,11 @@ import sys
 from genai_studio import __version__
 
 
-COMMANDS = ("gui", "upscale", "models", "bench", "project", "melody", "speak", "voice", "train")
+COMMANDS = ("gui", "upscale", "restore", "models", "bench", "project", "melody", "speak", "voice", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.commands import bench, melody, models, project, train, upscale, voice
+    from genai_studio.commands import bench, melody, models, project, restore, train, upscale, voice
 
     parser = argparse.ArgumentParser(
         prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("files", nargs="*", help="images or audio files to open")
     gui.set_defaults(func=_gui)
     upscale.register(sub)
+    restore.register(sub)
     models.register(sub)
     bench.register(sub)
     project.register(sub)

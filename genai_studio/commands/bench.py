@@ -1,4 +1,4 @@
-"""`genai-studio bench startup|upscale|melody|voice`: measured speed and memory as JSON (never asserted in tests)."""
+"""`genai-studio bench startup|upscale|melody|voice|restore`: measured speed and memory as JSON (never asserted in tests)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     v = which.add_parser("voice", help="TTS RTF and first audio, denoise SNR gain, transform and singing pitch error")
     v.add_argument("-o", "--output", help="also write the JSON to this file")
     v.set_defaults(func=cmd_voice)
+    r = which.add_parser("restore", help="denoise/JPEG/x4/inpaint/colorize quality vs classical baselines, s/MP")
+    r.add_argument("--size", type=int, default=256, help="square crop of each held-out photo (default 256)")
+    r.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    r.add_argument("-o", "--output", help="also write the JSON to this file")
+    r.set_defaults(func=cmd_restore)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 
@@ -74,6 +79,18 @@ def cmd_voice(args: argparse.Namespace) -> int:
 
     try:
         report = bench_voice()
+    except StudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return _emit(report, args.output)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from genai_studio.bench.restore import bench_restore
+    from genai_studio.core.errors import StudioError
+
+    try:
+        report = bench_restore(args.size, args.device)
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

@@ -19,7 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN", help="image file or folder of images")
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="output file, or folder when IN is a folder")
     p.add_argument("--scale", type=int, choices=(2, 3, 4), default=4, help="upscale factor (default 4)")
-    p.add_argument("--model", default=DEFAULT_MODEL, help=f"model id from `genai-studio models list` (default {DEFAULT_MODEL})")
+    p.add_argument("--model", default=None, help=f"model id from `genai-studio models list` (default {DEFAULT_MODEL}, "
+                                                 "or the model that --quality picks)")
+    p.add_argument("--quality", choices=("perceptual", "fidelity"), default=None,
+                   help="perceptual = sharp, invented detail (Real-ESRGAN); fidelity = faithful to the source, "
+                        "best PSNR (a model tagged 'fidelity')")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="compute device (default auto)")
     p.add_argument("--tile", type=int, default=None, help="tile size in input pixels, 0 = no tiling (default: the model's)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -44,6 +48,12 @@ def _jobs(src: Path, dst: Path, scale: int) -> list[tuple[Path, Path]]:
     return [(src, dst)]
 
 
+def _model_for_quality(store, quality: str, scale: int) -> str:
+    from genai_studio.engines import registry
+
+    return registry.call("upscale.pick_model", store, quality, "", scale).id
+
+
 def cmd_upscale(args: argparse.Namespace) -> int:
     from genai_studio.mediaio.images import load_image, save_image
     from genai_studio.runtime.job_runner import JobRunner
@@ -51,7 +61,11 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
     store = ModelStore()
     try:
+        if args.model is None:
+            args.model = _model_for_quality(store, args.quality, args.scale) if args.quality else DEFAULT_MODEL
         entry = store.get(args.model)
+        if args.quality == "fidelity" and "fidelity" not in entry.manifest.tags:
+            raise BadInput(f"{args.model} is not a fidelity upscaler; leave out --model to use the installed one")
         if entry.task != "upscale":
             raise BadInput(f"{args.model} is a {entry.task} model, not an upscaler")
         tile = args.tile if args.tile is not None else int(entry.manifest.defaults.get("tile", 256))

@@ -35,10 +35,14 @@ class RestoreSpec(JobSpec):
     # (H, W) uint8, 255 = apply here; None = the whole image (inpaint needs one, scratches makes its own)
     mask: np.ndarray | None = None
     tile: int = 256
+    sensitivity: float = 0.5  # scratches: 0 finds only obvious defects … 1 also faint ones
+    fill: bool = True  # scratches: False = only detect (the result carries the mask for editing)
 
     def __post_init__(self) -> None:
         if self.image is None:
             raise ValueError("open an image to restore")
+        if not 0.0 <= self.sensitivity <= 1.0:
+            raise ValueError(f"sensitivity must be between 0 and 1, got {self.sensitivity:g}")
         if self.task not in RESTORE_TASKS:
             raise ValueError(f"task must be one of {', '.join(RESTORE_TASKS)}, got {self.task!r}")
         if not 0.0 <= self.strength <= 1.0:

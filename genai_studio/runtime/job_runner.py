@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
 )
 from genai_studio.core.progress import ProgressToken
-from genai_studio.core.restore_jobs import CLASSICAL, RecipeBatchSpec, RecipeSpec, RestoreSpec
+from genai_studio.core.restore_jobs import RecipeBatchSpec, RecipeSpec, RestoreSpec
 from genai_studio.core.voice_jobs import SingSpec, SpeakSpec, VoiceDenoiseSpec, VoiceTransformSpec
 from genai_studio.engines import registry
 from genai_studio.runtime.model_store import ModelStore
@@ -20,18 +21,17 @@ class JobRunner:
     def __init__(self, store: ModelStore) -> None:
         self.store = store
 
-    def default_restore_model(self, task: str) -> str:
-        return _default_for(self.store, task)
-
     def __call__(self, spec: JobSpec, token: ProgressToken) -> Any:
         if isinstance(spec, UpscaleSpec):
             entry = self.store.get(spec.model_id)
             return registry.call("upscale.run", spec, token, entry.manifest, entry.weight_path)
         if isinstance(spec, RestoreSpec):
-            if spec.model_id == CLASSICAL:
-                return registry.call("restore.run", spec, token, None, None)
-            entry = self.store.get(spec.model_id or self.default_restore_model(spec.task))
-            return registry.call("restore.run", spec, token, entry.manifest, entry.weight_path)
+            # "" = the task's default model (or its classical method when none is installed); "classical…" ids
+            # name the baselines; anything else is a store id.
+            planned = registry.call("restore.resolve_model", self.store, spec.task, spec.model_id)
+            result = registry.call("restore.run", replace(spec, model_id=planned.model_id), token, planned.manifest,
+                                   planned.weights, sensitivity=spec.sensitivity, fill=spec.fill)
+            return replace(result, notes=result.notes + ((planned.note,) if planned.note else ()))
         if isinstance(spec, (RecipeSpec, RecipeBatchSpec)):
             # steps name their models; the engine resolves them through this runner's store
             engine = "restore.recipe" if isinstance(spec, RecipeSpec) else "restore.recipe_batch"
@@ -51,17 +51,6 @@ class JobRunner:
                 entry = self.store.get(spec.model_id)
                 return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
         raise TypeError(f"no engine handles {type(spec).__name__}")
-
-
-def _default_for(store: ModelStore, task: str) -> str:
-    """The built-in model for a restoration task (manifest defaults.default_for_task), else the first one."""
-    entries = store.by_task(task)
-    if not entries:
-        from genai_studio.core.errors import ModelError
-
-        raise ModelError(f"No {task} model is installed; use model_id 'classical' for the classical method.")
-    preferred = [e for e in entries if e.manifest.defaults.get("default_for_task")]
-    return (preferred or entries)[0].id
 
 
 MELODY_ENGINES = {

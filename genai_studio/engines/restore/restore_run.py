@@ -1,0 +1,167 @@
+"""The restore engine: one RestoreSpec (denoise, jpeg, inpaint, scratches, colorize) → ImageResult.
+
+Every task follows the same frame: the image becomes (H, W, 3) float RGB (alpha set aside untouched,
+16-bit kept as float so it stays 16-bit), the task produces its full-strength output, and the result is
+``input + (output − input) · strength · weight``, where ``weight`` is 1 everywhere, the user's mask
+feathered over a few pixels, or the hole/defect mask itself. A grayscale photo (R = G = B) comes back
+grayscale unless the task is colorize.
+
+Which method runs: with a manifest, its spandrel model (same-size models only); without one
+(model_id ``classical`` or a classical method id), the classical method of the task. See
+:data:`CLASSICAL_METHODS` for the ids.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from genai_studio.core.errors import BadInput, ModelError
+from genai_studio.core.jobs import ImageResult
+from genai_studio.core.manifest import ModelManifest
+from genai_studio.core.media import ImageBuffer
+from genai_studio.core.progress import ProgressToken
+from genai_studio.core.restore_jobs import CLASSICAL, RestoreSpec
+from genai_studio.engines.restore import classical
+from genai_studio.engines.restore.scratches import detect_scratches
+
+FEATHER_PX = 3.0  # Gaussian σ of the soft edge given to a user's mask
+DEFAULT_SENSITIVITY = 0.5
+# (task, model_id) → classical method, for runs without a model. "" is the task's default when no
+# trained model is installed: our membrane fill for holes; CLASSICAL is the textbook baseline.
+CLASSICAL_METHODS: dict[str, dict[str, str]] = {
+    "denoise": {"": "nlm", CLASSICAL: "nlm"},
+    "jpeg": {"": "nlm-deblock", CLASSICAL: "nlm-deblock"},
+    "inpaint": {"": "membrane", "membrane": "membrane", CLASSICAL: "telea", "classical-telea": "telea",
+                "classical-ns": "ns"},
+    "scratches": {"": "membrane", "membrane": "membrane", CLASSICAL: "telea", "classical-telea": "telea",
+                  "classical-ns": "ns"},
+    "colorize": {},
+}
+NO_COLORIZE_MODEL = "no colorization model is installed yet"
+
+
+def is_classical(task: str, model_id: str) -> bool:
+    """True when ``model_id`` names a classical method of ``task`` (no weights needed)."""
+    return model_id in CLASSICAL_METHODS.get(task, {})
+
+
+def is_grayscale(pixels: np.ndarray) -> bool:
+    """(H, W, C) integer pixels with R = G = B everywhere."""
+    return bool(np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 0], pixels[..., 2]))
+
+
+def feather(mask: np.ndarray, sigma: float = FEATHER_PX) -> np.ndarray:
+    """(H, W) bool → (H, W) float32 weight: 1 well inside, 0 well outside, a smooth ramp across the edge."""
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    # keep the whole selected area at full effect: the ramp lies mostly outside the brushed area
+    return np.maximum(soft, mask.astype(np.float32)).clip(0, 1)
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+
+
+def _check_model(manifest: ModelManifest, task: str) -> None:
+    # imported same-size models get the generic task "restore": usable for any image-to-image task
+    if manifest.task not in (task, "restore"):
+        raise ModelError(f"{manifest.name} is a {manifest.task} model, not a {task} model")
+
+
+def _model_output(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, weights: Path,
+                  token: ProgressToken, notes: list[str]) -> tuple[np.ndarray, str]:
+    from genai_studio.engines.restore.image_model import run_image_model
+
+    _check_model(manifest, spec.task)
+    if spec.task == "colorize":
+        gray = np.repeat(_luma(rgb)[..., None], 3, axis=2).astype(np.float32)
+        out, device = run_image_model(gray, manifest, weights, spec.device, spec.tile, token, notes)
+        # the model supplies colour only: the photo's own luminance is kept exactly
+        out = out + (_luma(rgb) - _luma(out))[..., None]
+        return out.clip(0, 1), device
+    return run_image_model(rgb, manifest, weights, spec.device, spec.tile, token, notes)
+
+
+def _fill(rgb: np.ndarray, hole: np.ndarray, method: str) -> np.ndarray:
+    if hole.all():
+        raise BadInput("the mask covers the whole image: nothing is left to fill the hole from")
+    return classical.inpaint(rgb, hole, method)
+
+
+def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest | None = None,
+                weights: Path | None = None, *, sensitivity: float = DEFAULT_SENSITIVITY,
+                fill: bool = True) -> ImageResult:
+    """Restore ``spec.image``; ``manifest``/``weights`` None = the classical method named by spec.model_id.
+
+    Scratches only: ``sensitivity`` (0–1) sets how faint a defect may be and still be found; with
+    ``fill=False`` the image is returned unchanged. Its result image carries the detected (H, W) uint8
+    mask in ``metadata["defect_mask"]``.
+    """
+    started = time.perf_counter()
+    image = spec.image
+    pixels = image.to_float()  # (H, W, 3|4)
+    rgb = np.ascontiguousarray(pixels[..., :3])
+    region = spec.mask > 127 if spec.mask is not None else None
+    notes: list[str] = []
+    metadata: dict = {"task": spec.task, "strength": spec.strength}
+    device = "cpu (classical)"
+    token.report(0, 1, message=f"{spec.task}: starting")
+
+    if manifest is not None:
+        if spec.task in ("inpaint", "scratches"):
+            raise ModelError(f"{manifest.name}: learned inpainting is not supported yet; use the classical fill")
+        if weights is None:
+            raise ModelError(f"{manifest.name} has no weights file")
+        out, device = _model_output(rgb, spec, manifest, weights, token.sub(0.02, 0.95), notes)
+        metadata["model"] = manifest.id
+        weight = feather(region) if region is not None else None
+    else:
+        if spec.task == "colorize":
+            raise ModelError(NO_COLORIZE_MODEL)
+        method = CLASSICAL_METHODS[spec.task].get(spec.model_id)
+        if method is None:
+            known = ", ".join(repr(m) for m in CLASSICAL_METHODS[spec.task] if m)
+            raise ModelError(f"{spec.model_id!r} is not a classical {spec.task} method (known: {known})")
+        metadata["model"] = spec.model_id or CLASSICAL
+        metadata["method"] = method
+        sub = token.sub(0.02, 0.95)
+        if spec.task == "denoise":
+            out = classical.nlm_denoise(rgb, token=sub)
+            weight = feather(region) if region is not None else None
+        elif spec.task == "jpeg":
+            out = classical.jpeg_deblock(rgb, token=sub)
+            weight = feather(region) if region is not None else None
+        elif spec.task == "inpaint":
+            sub.report(0, 1, message=f"filling the hole ({method})")
+            out = _fill(rgb, region, method)
+            weight = region.astype(np.float32)
+        else:  # scratches
+            sub.report(0, 2, message="finding scratches and dust")
+            defects = detect_scratches(rgb, sensitivity, region) > 0
+            metadata["defect_mask"] = defects.astype(np.uint8) * 255
+            metadata["sensitivity"] = sensitivity
+            covered = float(defects.mean())
+            notes.append(f"found defects on {covered * 100:.2f}% of the image")
+            if not defects.any():
+                notes.append("no scratches or dust found; try a higher sensitivity")
+            if fill and defects.any():
+                sub.report(1, 2, message=f"filling {covered * 100:.1f}% of the image ({method})")
+                out = _fill(rgb, defects, method)
+            else:
+                out = rgb
+            weight = defects.astype(np.float32)
+
+    amount = spec.strength * (weight if weight is not None else 1.0)
+    result = rgb + (out - rgb) * (amount[..., None] if isinstance(amount, np.ndarray) else amount)
+    if spec.task != "colorize" and is_grayscale(image.pixels):
+        result = np.repeat(result.mean(axis=2, keepdims=True), 3, axis=2)  # grayscale in, grayscale out
+    if image.has_alpha:
+        result = np.concatenate([result, pixels[..., 3:4]], axis=2)  # alpha exactly as it came
+    token.report(0.98, 1, message="finishing")
+    buffer = ImageBuffer.from_float(result.clip(0, 1), bit_depth=image.bit_depth,
+                                    name=f"{image.name} {spec.task}", metadata=metadata)
+    token.report(1, 1, message="done")
+    return ImageResult(buffer, spec, device, time.perf_counter() - started, tuple(notes))

@@ -1,0 +1,101 @@
+"""Old-photo defect detection: scratches, dust and small tears as a mask, found without a trained model.
+
+Defects on scanned prints are thin bright or dark structures that do not belong to the picture's own
+shapes. The luminance minus its median filter (a morphological
+top-hat/black-hat that spares step edges) responds to bright and dark structures thinner than half the
+window. The response is thresholded at a robust multiple of its own spread (the multiple falls as
+``sensitivity`` rises); wide responding areas (texture) are removed; what remains is kept where it lies
+on a long straight run (an opening with oriented line elements: scratches, tear edges) or forms a small
+compact, strongly contrasted speck (dust).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+REFERENCE_SIDE = 512  # px; sizes below are for a photo of this short side and scale with the image
+
+
+def _luminance_u8(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) float in [0, 1] → (H, W) uint8 Rec. 601 luma."""
+    y = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    return np.clip(np.rint(y * 255.0), 0, 255).astype(np.uint8)
+
+
+def _threshold(response: np.ndarray, sensitivity: float) -> float:
+    """Robust threshold: median + k·(1.4826·MAD), k from 16 (sensitivity 0) down to 4 (sensitivity 1), and never
+    below 70 → 30 levels: on skimage photos with synthetic scratches, 50 levels (sensitivity 0.5) found 60–80 % of
+    the scratch pixels while marking 0.2–6 % of the clean photo (fine detail looks like scratches to it)."""
+    values = response.ravel()
+    if values.size > 1_000_000:  # a strided sample is enough for two order statistics
+        values = values[:: values.size // 1_000_000]
+    median = float(np.median(values))
+    spread = 1.4826 * float(np.median(np.abs(values - median)))
+    k = 16.0 - 12.0 * float(sensitivity)
+    return max(median + k * max(spread, 1.0), 70.0 - 40.0 * float(sensitivity))
+
+
+def _line_kernel(length: int, angle_deg: float) -> np.ndarray:
+    """(L, L) uint8 structuring element: a 1-px line of ``length`` through the centre at ``angle_deg``."""
+    kernel = np.zeros((length, length), np.uint8)
+    c, r = (length - 1) / 2.0, (length - 1) / 2.0
+    dx, dy = r * np.cos(np.radians(angle_deg)), r * np.sin(np.radians(angle_deg))
+    cv2.line(kernel, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1, 1)
+    return kernel
+
+
+def _long_lines(binary: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of ``binary`` lying on a straight-ish run of at least ``length`` px in some direction (an
+    opening with oriented line elements, every 12°). Finds scratches even where they cross textured areas."""
+    out = np.zeros_like(binary)
+    # opened one pixel fatter: a rasterised 1-px line at an angle between the elements' still contains them
+    fat = cv2.dilate(binary, np.ones((3, 3), np.uint8))
+    for angle in range(0, 180, 12):
+        out |= cv2.morphologyEx(fat, cv2.MORPH_OPEN, _line_kernel(length, angle),
+                                borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return out & binary
+
+
+def _specks(binary: np.ndarray, scale: float) -> np.ndarray:
+    """Small, compact, isolated components (dust); (H, W) uint8 0/255."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    max_speck = max(4.0, 30.0 * scale * scale)  # px²
+    w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    keep = (area >= 2) & (area <= max_speck) & (np.maximum(w, h) <= 2 * np.minimum(w, h) + 2)
+    keep[0] = False
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def detect_scratches(rgb: np.ndarray, sensitivity: float = 0.5, region: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 3) float RGB → (H, W) uint8 mask, 255 where a scratch, speck or tear was found.
+
+    ``region`` ((H, W) bool) limits the search to an area the user marked. The mask is dilated by one
+    pixel (more on big photos) so the fill also covers the defect's soft edge.
+    """
+    if not 0.0 <= sensitivity <= 1.0:
+        raise ValueError(f"sensitivity must be between 0 and 1, got {sensitivity:g}")
+    luma = _luminance_u8(rgb)
+    scale = min(luma.shape) / REFERENCE_SIDE
+    side = max(5, int(round(5 * max(scale, 1.0)))) | 1  # odd, more than twice the thickest defect
+    # a median filter removes structures thinner than half its window but keeps step edges, so the
+    # residual answers to lines and specks, not to the outlines of the picture's shapes
+    smooth = cv2.medianBlur(luma, side)
+    bright = cv2.subtract(luma, smooth)
+    dark = cv2.subtract(smooth, luma)
+    response = np.maximum(bright, dark)
+    threshold = _threshold(response, sensitivity)
+    binary = (response > threshold).astype(np.uint8) * 255
+    if region is not None:
+        binary[~region] = 0
+    # thick areas (textured regions where the response is wide) are no scratch: remove them first
+    thick_side = max(3, int(round(3 * max(scale, 1.0)))) + 2
+    thick = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (thick_side,) * 2),
+                             borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    binary &= ~cv2.dilate(thick, np.ones((3, 3), np.uint8))
+    lines = _long_lines(binary, max(9, int(round(21 * max(scale, 0.5)))))
+    # dust must stand out more than a scratch: texture highlights are small and compact too
+    strong = ((response > 1.5 * threshold) & (binary > 0)).astype(np.uint8) * 255
+    mask = lines | _specks(strong & ~lines, max(scale, 0.25))
+    grow = max(1, int(round(scale)))
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
