@@ -95,7 +95,9 @@ class AudioPlayer(QObject):
     """Plays one float32 (frames, channels) buffer at a time on the chosen (or default) output device.
 
     A PortAudio callback copies frames from the buffer, so the position is counted in frames actually
-    handed to the device and ``stop()`` takes effect within one device buffer.
+    handed to the device and ``stop()`` takes effect within one device buffer. A loop region (``play(...,
+    loop=...)`` or :meth:`set_loop`) makes the callback jump back from its end to its start, sample-exact,
+    until stop or until the loop is cleared.
     """
 
     position_changed = Signal(float)  # seconds into the buffer, ~30 Hz while playing
@@ -115,6 +117,12 @@ class AudioPlayer(QObject):
         self._start_s = 0.0
         self._open_ended = False  # a stream still being extended: running dry plays silence, not the end
         self._stream_rate = 48000  # Hz of the samples handed to play()/extend() before any device resampling
+        self._loop_s: tuple[float, float] | None = None  # loop region of the current buffer, seconds
+        # The same region in frames of self._data, (first, end) with end exclusive; read once per callback,
+        # replaced (never mutated) by the GUI thread, so the audio thread always sees a consistent pair.
+        self._loop: tuple[int, int] | None = None
+        self._wrapped = False  # the callback has jumped back at least once since the loop was (re)set
+        self._preview = False  # the latest play() was a short UI sound (note preview), see is_preview
         self._device_name = ""  # "" = the system default output
         self._missing_reported = False  # the "device not connected" sentence is said once per choice
         self._timer = QTimer(self)
@@ -124,6 +132,18 @@ class AudioPlayer(QObject):
     @property
     def is_playing(self) -> bool:
         return self._stream is not None
+
+    @property
+    def is_preview(self) -> bool:
+        """Whether the latest play() was a preview (``preview=True``): a short UI sound such as a piano-roll
+        note. Widgets that follow the transport ignore a preview's position, end and errors, and a preview
+        may cut another preview short but nothing else."""
+        return self._preview
+
+    @property
+    def loop_s(self) -> tuple[float, float] | None:
+        """The loop region (start, end) in seconds of the current buffer, or None."""
+        return self._loop_s
 
     @property
     def output_device(self) -> str:
@@ -143,15 +163,32 @@ class AudioPlayer(QObject):
 
     @property
     def position_s(self) -> float:
-        """Seconds into the current buffer; while playing, minus the device latency so it matches what is heard."""
+        """Seconds into the current buffer; while playing, minus the device latency so it matches what is heard.
+
+        In a loop this is the wrapped position: just after a jump back the device still plays the loop's
+        end, so a position that falls before the loop start is mapped back onto its end."""
         if not self.is_playing:
             return self._frame / self._rate
-        return max(self._start_s, self._frame / self._rate - self._latency_s)
+        heard = self._frame / self._rate - self._latency_s
+        loop = self._loop
+        if loop is not None and self._wrapped:
+            # Not clamped to start_s: after a jump back the position is legitimately before where play began.
+            # What the latency still holds back lies before the jump, i.e. at the loop's end (modulo: the
+            # latency may span several passes of a short loop).
+            first, length = loop[0] / self._rate, (loop[1] - loop[0]) / self._rate
+            return first + (heard - first) % length if heard < first else heard
+        return max(self._start_s, heard)
 
-    def play(self, samples: np.ndarray, sample_rate: int, start_s: float = 0.0, *, open_ended: bool = False) -> bool:
+    def play(self, samples: np.ndarray, sample_rate: int, start_s: float = 0.0, *, open_ended: bool = False,
+             loop: tuple[float, float] | None = None, preview: bool = False) -> bool:
         """Start playing ``samples`` (frames, channels) float32 from ``start_s`` seconds; False on failure.
-        ``open_ended``: see :meth:`play_stream`."""
+
+        ``open_ended``: see :meth:`play_stream`. ``loop``: (start, end) seconds of ``samples`` to repeat until
+        stop (see :meth:`set_loop`); playback that starts past the loop's end plays on to the end. ``preview``:
+        see :attr:`is_preview`."""
         self.stop()
+        self._preview = bool(preview)
+        self._loop_s = _clean_loop(loop)
         self._open_ended = open_ended
         self._stream_rate = int(sample_rate)
         try:
@@ -207,6 +244,28 @@ class AudioPlayer(QObject):
         """No more audio is coming: playback ends when the data does."""
         self._open_ended = False
 
+    # ----- looping ----------------------------------------------------------------------------------
+    def set_loop(self, start_s: float | None, end_s: float | None = None) -> None:
+        """Repeat [start_s, end_s) seconds of the current buffer (None: stop looping and play on to the end).
+
+        Takes effect within one device buffer while playing. The region is clipped to the buffer; one that
+        ends before the play position does not wrap (playback runs on to the end). The next play() replaces
+        the loop with its own ``loop`` argument: a loop belongs to one playback, not to the player.
+        """
+        self._loop_s = _clean_loop(None if start_s is None or end_s is None else (start_s, end_s))
+        self._apply_loop()
+
+    def _apply_loop(self) -> None:
+        """Turn the loop seconds into frames of self._data (at the device rate, after any resampling)."""
+        self._wrapped = False
+        region = self._loop_s
+        if region is None:
+            self._loop = None
+            return
+        first = max(0, int(round(region[0] * self._rate)))
+        end = min(len(self._data), int(round(region[1] * self._rate)))
+        self._loop = (first, end) if end > first else None
+
     def _resolve_device(self, sd: ModuleType) -> tuple[dict | None, int | None]:
         """(info, PortAudio index) of the device to open; index None = PortAudio's default output."""
         if self._device_name:
@@ -255,6 +314,7 @@ class AudioPlayer(QObject):
             rate = device_rate
         self._data, self._rate, self._start_s = data, rate, max(0.0, start_s)
         self._frame = min(len(data), int(round(self._start_s * rate)))
+        self._apply_loop()
         self._done.clear()
         stream = sd.OutputStream(samplerate=rate, channels=channels, dtype="float32", **where,
                                  callback=self._make_callback(sd), finished_callback=self._done.set)
@@ -268,10 +328,23 @@ class AudioPlayer(QObject):
         stop = sd.CallbackStop
 
         def callback(outdata: np.ndarray, frames: int, _time, _status) -> None:
-            # Runs on PortAudio's thread: no Qt calls, no allocation beyond the slice copy.
-            # self._data is re-read each time: a stream may have been extended since the last call.
-            start = self._frame
-            chunk = self._data[start:start + frames]
+            # Runs on PortAudio's thread: no Qt calls, no allocation beyond the slice copies.
+            # self._data and self._loop are read once each: the GUI thread may replace them (extend, set_loop).
+            data, loop, start = self._data, self._loop, self._frame
+            if loop is not None and start < loop[1]:
+                first, end = loop
+                done = 0
+                while done < frames:  # a loop shorter than the device buffer wraps several times here
+                    n = min(frames - done, end - start)
+                    outdata[done:done + n] = data[start:start + n]
+                    done += n
+                    start += n
+                    if start >= end:
+                        start = first
+                        self._wrapped = True  # set before _frame, so position_s never sees a wrap unflagged
+                self._frame = start
+                return
+            chunk = data[start:start + frames]
             n = len(chunk)
             outdata[:n] = chunk
             if n < frames:
@@ -311,6 +384,16 @@ class AudioPlayer(QObject):
             stream.close(ignore_errors=True)
         except Exception:
             log.debug("closing the audio stream failed", exc_info=True)
+
+
+def _clean_loop(loop: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A loop region as (start, end) seconds with 0 <= start < end, or None for no (or an empty) loop."""
+    if loop is None:
+        return None
+    start, end = max(0.0, float(loop[0])), float(loop[1])
+    if not (np.isfinite(start) and np.isfinite(end)) or end <= start:
+        return None
+    return start, end
 
 
 def _reason(exc: BaseException) -> str:

@@ -418,3 +418,160 @@ def test_a_stream_plays_every_extension_once_in_order_then_finishes(tmp_path):
     expected = expected[np.abs(expected) > 1e-7]
     assert len(heard) == len(expected)
     assert np.abs(heard - expected).max() < 1e-3
+
+
+# ----- loop playback ----------------------------------------------------------------------------------------
+def _looped_indices(start: int, first: int, end: int, count: int) -> np.ndarray:
+    """Reference frame order of a loop: start..end-1 once, then first..end-1 over and over."""
+    k = np.arange(count) + start
+    return np.where(k < end, k, first + (k - end) % (end - first))
+
+
+def _laggy(sd: SimpleNamespace, latency_s: float) -> SimpleNamespace:
+    """The fake sounddevice, with streams that report ``latency_s`` of output latency."""
+
+    class Laggy(sd.OutputStream):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.latency = latency_s
+
+    sd.OutputStream = Laggy
+    return sd
+
+
+def test_loop_wraps_sample_exact_inside_the_region_and_reports_the_wrapped_position(qtbot, monkeypatch):
+    sd = _fake_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    data = np.arange(1000, dtype=np.float32).reshape(500, 2) / 1000.0  # every frame distinct
+    assert player.play(data, 1000, start_s=0.05, loop=(0.1, 0.2))  # 1 kHz: frame n is at n ms
+    assert player.loop_s == (0.1, 0.2)
+    stream = sd.OutputStream.instances[-1]
+    pulled = [stream.pull(n) for n in (120, 30, 250, 7)]  # 250 > the loop: wraps twice in one callback
+    expected = data[_looped_indices(50, 100, 200, sum(len(p) for p in pulled))]
+    np.testing.assert_array_equal(np.concatenate(pulled), expected)
+    next_frame = int(_looped_indices(50, 100, 200, 408)[-1])  # the 408th frame is the next one to be read
+    assert player.position_s == pytest.approx(next_frame / 1000)
+    assert 0.1 <= player.position_s < 0.2 and player.is_playing
+    with qtbot.assertNotEmitted(player.finished, wait=60):  # never runs dry while looping
+        pass
+    player.stop()
+    assert player.position_s == pytest.approx(next_frame / 1000)  # stop keeps the wrapped position
+
+
+def test_position_behind_a_jump_back_is_on_the_loops_end(monkeypatch):
+    sd = _laggy(_fake_sd(), 0.02)  # 20 ms = 20 frames at 1 kHz still queued in the device
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    player.play(np.zeros((500, 2), np.float32), 1000, loop=(0.1, 0.2))
+    stream = sd.OutputStream.instances[-1]
+    stream.pull(150)
+    assert player.position_s == pytest.approx(0.13)  # before any wrap: frame minus latency
+    stream.pull(60)  # handed over up to frame 210 → wrapped to 110, but the device still plays frame 190
+    assert player.position_s == pytest.approx(0.19)
+    stream.pull(20)  # 130 handed over: frame 110 is heard now
+    assert player.position_s == pytest.approx(0.11)
+    player.stop()
+
+
+def test_set_loop_while_playing_starts_moves_and_clears_the_loop(qtbot, monkeypatch):
+    sd = _fake_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    data = np.arange(1000, dtype=np.float32).reshape(500, 2) / 1000.0
+    player.play(data, 1000)
+    stream = sd.OutputStream.instances[-1]
+    stream.pull(50)
+    player.set_loop(0.1, 0.15)  # ahead of the play position: plays up to 150 ms, then back to 100 ms
+    np.testing.assert_array_equal(stream.pull(120), data[_looped_indices(50, 100, 150, 120)])
+    player.set_loop(0.3, 0.9)  # clipped to the buffer (500 ms)
+    assert player.loop_s == (0.3, 0.9)
+    np.testing.assert_array_equal(stream.pull(400), data[_looped_indices(120, 300, 500, 400)])
+    player.set_loop(None)  # cleared: plays on to the end and finishes
+    remaining = 500 - int(_looped_indices(120, 300, 500, 401)[-1])  # from the next frame to the buffer's end
+    last = stream.pull(remaining + 10)
+    np.testing.assert_array_equal(last[:remaining], data[500 - remaining:])
+    assert np.all(last[remaining:] == 0.0)
+    with qtbot.waitSignal(player.finished, timeout=1000):
+        pass
+    assert player.loop_s is None
+
+
+def test_a_loop_belongs_to_one_playback_and_a_loop_behind_the_start_does_not_wrap(qtbot, monkeypatch):
+    sd = _fake_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    data = np.arange(1000, dtype=np.float32).reshape(500, 2) / 1000.0
+    player.play(data, 1000, loop=(0.1, 0.2))
+    player.play(data, 1000, start_s=0.4)  # a new play without a loop: none
+    assert player.loop_s is None
+    player.set_loop(0.1, 0.2)  # behind the play position: runs on to the end
+    np.testing.assert_array_equal(sd.OutputStream.instances[-1].pull(110)[:100], data[400:])
+    with qtbot.waitSignal(player.finished, timeout=1000):
+        pass
+    assert player.play(data, 1000, loop=(0.3, 0.3)) and player.loop_s is None  # empty: no loop
+    player.stop()
+
+
+def test_preview_flag_follows_the_latest_play(monkeypatch):
+    sd = _fake_sd()
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: sd)
+    player = AudioPlayer()
+    player.play(np.zeros((100, 2), np.float32), 1000, preview=True)
+    assert player.is_preview and player.is_playing
+    player.play(np.zeros((100, 2), np.float32), 1000)
+    assert not player.is_preview
+    player.stop()
+
+
+_LOOP_SCRIPT = textwrap.dedent("""\
+    import json
+    import numpy as np
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from genai_studio.runtime.playback import AudioPlayer
+
+    app = QCoreApplication([])
+    player = AudioPlayer()
+    log = {"positions": [], "errors": [], "finished": False, "wraps": 0}
+    def on_position(p):
+        if log["positions"] and p < log["positions"][-1]:
+            log["wraps"] += 1
+            if log["wraps"] >= 2:  # seen to jump back twice: enough, stop (the file grows fast)
+                player.stop()
+                app.quit()
+        log["positions"].append(p)
+    player.position_changed.connect(on_position)
+    player.error.connect(lambda m: (log["errors"].append(m), app.quit()))
+    player.finished.connect(lambda: (log.__setitem__("finished", True), app.quit()))
+    sr = 48000
+    ramp = (0.05 + 0.9 * np.arange(sr // 2) / (sr // 2)).astype(np.float32)  # every frame distinct, none 0
+    if player.play(np.stack([ramp, -ramp], axis=1), sr, loop=(0.1, 0.2)):
+        QTimer.singleShot(10000, app.quit)
+        app.exec()
+    print(json.dumps(log))
+""")
+
+
+@pytest.mark.skipif(not _portaudio_available(), reason="PortAudio (Debian libportaudio2) is not installed")
+def test_a_loop_really_repeats_seamlessly_on_the_device(tmp_path):
+    out = tmp_path / "OUT.raw"
+    (tmp_path / ".asoundrc").write_text(_ASOUNDRC.format(out=out))
+    (tmp_path / "loop.py").write_text(_LOOP_SCRIPT)
+    env = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    env.pop("ALSA_CONFIG_PATH", None)
+    proc = subprocess.run([sys.executable, str(tmp_path / "loop.py")], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    log = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert log["errors"] == [] and log["finished"] is False and log["wraps"] >= 2
+    assert all(0.0 <= p <= 0.2 + 1e-9 for p in log["positions"])  # the playhead never leaves [0, loop end]
+    assert all(p >= 0.1 - 1e-9 for p in log["positions"][-2:])  # after jumping back: inside the loop
+    frames = _decode_raw(out.read_bytes())  # (frames, 2)
+    nonzero = np.flatnonzero(np.abs(frames).max(axis=1) > 1e-7)
+    played = frames[nonzero[0]: nonzero[-1] + 1]  # the device is primed with silence before the first frame
+    # ALSA's null sink consumes faster than real time, so many passes are written; each must be exact.
+    assert len(played) > 9600 + 2 * 4800
+    ramp = (0.05 + 0.9 * np.arange(24000) / 24000).astype(np.float32)
+    expected = ramp[_looped_indices(0, 4800, 9600, len(played))]
+    assert np.abs(played[:, 0] - expected).max() < 1e-6  # no gap, no click, no lost or repeated frame
+    assert np.abs(played[:, 1] + expected).max() < 1e-6

@@ -1,41 +1,61 @@
-"""The piano-roll pane: a toolbar (tool, grid, snap, quantize, scale lock, velocity, zoom) over the roll.
+"""The piano-roll pane: a toolbar (instrument, tool, grid, snap, quantize, scale lock, velocity, note
+preview, zoom) over the roll.
 
 Its actions carry shortcuts local to the pane (Qt.WidgetWithChildrenShortcut), so Delete, Ctrl+C/V/X/A
-and the arrows edit notes here without clashing with the canvas or the timeline.
+and the arrows edit notes here without clashing with the canvas or the timeline. The roll's loop region
+leaves the pane as project seconds (``loop_seconds_changed``) for the transport to repeat.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from dataclasses import replace
 
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+)
+
+from genai_studio.core.gm_instruments import display_number, instrument_name
+from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.pianoroll.geometry import DEFAULT_GRID, GRIDS
+from genai_studio.ui.pianoroll.instrument_combo import InstrumentCombo
+from genai_studio.ui.pianoroll.preview import NotePreview
 from genai_studio.ui.pianoroll.roll_view import PianoRollView
 
 OPEN_ERROR_TITLE = "Cannot open the clip"
 
 
 class PianoRollPane(QWidget):
-    """Edits the notes of one MIDI clip of ``timeline``; ``open_clip(clip_id)`` chooses which.
+    """Edits the notes and the instrument of one MIDI clip of ``timeline``; ``open_clip(clip_id)`` chooses
+    which.
 
-    ``error(title, message)`` and ``status(text)`` work as in the other panes.
+    ``error(title, message)`` and ``status(text)`` work as in the other panes. ``loop_seconds_changed(start,
+    end)`` gives the loop region in project seconds, or (None, None) when there is none — also while the
+    pane is hidden, so a loop nobody can see never repeats. Drawn or re-pitched notes are heard through
+    the player given to :meth:`set_preview_player`.
     """
 
     error = Signal(str, str)
     status = Signal(str)
+    loop_seconds_changed = Signal(object, object)  # (start_s, end_s) of project time, or (None, None)
 
     def __init__(self, timeline: TimelineState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.timeline = timeline
         self.view = PianoRollView(timeline, self)
+        self.preview = NotePreview()
+        self._sent_loop: tuple[float, float] | None = None  # what loop_seconds_changed said last
         self.actions: dict[str, QAction] = {}
         self._build_actions()
         self._build_ui()
         self.view.status.connect(self.status)
         self.view.selection_changed.connect(lambda _n: self._sync())
+        self.view.loop_region_changed.connect(lambda _region: self._announce_loop())
+        self.view.pitch_touched.connect(self._preview_pitch)
         timeline.changed.connect(self._sync)
+        timeline.changed.connect(self._announce_loop)  # a tempo change or a moved clip moves the loop in time
         self._sync()
 
     # ----- public -------------------------------------------------------------------------------------
@@ -58,6 +78,34 @@ class PianoRollPane(QWidget):
     def loop_region(self) -> tuple[float, float] | None:
         """The loop region in beats from the clip start (drag in the roll's ruler to set it), or None."""
         return self.view.loop_region()
+
+    def loop_seconds(self) -> tuple[float, float] | None:
+        """The loop region in project seconds (at the project tempo, from the clip's start), or None; None
+        too while the pane is hidden."""
+        region, clip = self.view.loop_region(), self.view.clip()
+        if region is None or clip is None or not self.isVisible():
+            return None
+        return clip.time_of(region[0]), clip.time_of(region[1])
+
+    def set_preview_player(self, player: AudioPlayer | None) -> None:
+        """The player that sounds note previews (the window's shared one); None silences them."""
+        old = self.preview.player
+        if isinstance(old, AudioPlayer):
+            old.error.disconnect(self._on_player_error)
+        self.preview.player = player
+        if isinstance(player, AudioPlayer):
+            player.error.connect(self._on_player_error)
+
+    def set_preview_enabled(self, on: bool) -> None:
+        self.preview_check.setChecked(bool(on))
+
+    def set_program(self, program: int) -> None:
+        """Give the open clip the General MIDI instrument ``program`` (0..127): one undo step."""
+        clip = self.view.clip()
+        if clip is None or clip.melody.program == program:
+            return
+        self.timeline.set_clip_melody(clip.id, replace(clip.melody, program=int(program)), text="Change instrument")
+        self.status.emit(f"{clip.name} now plays {instrument_name(program)}.")
 
     def set_grid(self, name: str) -> None:
         """One of geometry.GRIDS ('1/16', '1/8T', …)."""
@@ -121,6 +169,9 @@ class PianoRollPane(QWidget):
         self.clip_label = QLabel(self)
         self.clip_label.setProperty("role", "heading")
         bar.addWidget(self.clip_label)
+        self.instrument = InstrumentCombo(self)
+        self.instrument.program_chosen.connect(self.set_program)
+        bar.addWidget(self.instrument)
         bar.addSpacing(8)
         for key in ("tool_draw", "tool_select"):
             bar.addWidget(self._button(key))
@@ -151,6 +202,11 @@ class PianoRollPane(QWidget):
         self.velocity.setToolTip("Velocity of the selected notes (of new notes when none is selected)")
         self.velocity.valueChanged.connect(self.view.set_velocity)
         bar.addWidget(self.velocity)
+        self.preview_check = QCheckBox("Preview notes", self)
+        self.preview_check.setChecked(True)
+        self.preview_check.setToolTip("Play a note when you draw it or drag it to another pitch (not during playback)")
+        self.preview_check.toggled.connect(self._set_preview_enabled)
+        bar.addWidget(self.preview_check)
         bar.addStretch(1)
         for key in ("zoom_out", "zoom_in", "zoom_out_v", "zoom_in_v"):
             bar.addWidget(self._button(key))
@@ -179,9 +235,52 @@ class PianoRollPane(QWidget):
     def _set_scale_lock(self, on: bool) -> None:
         self.view.scale_lock = bool(on)
 
+    def _set_preview_enabled(self, on: bool) -> None:
+        self.preview.enabled = bool(on)
+
+    def _preview_pitch(self, pitch: int) -> None:
+        clip = self.view.clip()
+        if clip is None:
+            return
+        self.preview.play(pitch, clip.melody.program, self.timeline.soundfont, self.timeline.sample_rate)
+        if self.preview.output_failed:
+            # No sound to be had (the player said why in the status bar): stop trying on every note, and
+            # show that previews are off; ticking the box again tries again.
+            self.preview_check.setChecked(False)
+
+    def _on_player_error(self, message: str) -> None:
+        """The transport ignores a preview's errors; say them here, in the status bar rather than a box."""
+        player = self.preview.player
+        if player is not None and player.is_preview:
+            self.status.emit(f"Note preview: {message}")
+
+    def _announce_loop(self) -> None:
+        """Emit loop_seconds_changed when the loop in project seconds differs from what was said last."""
+        now = self.loop_seconds()
+        if now != self._sent_loop:
+            self._sent_loop = now
+            self.loop_seconds_changed.emit(*(now or (None, None)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._announce_loop()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():  # closed or tabbed away, not the window being minimized
+            self._announce_loop()
+
     def _sync(self) -> None:
         clip = self.view.clip()
         self.clip_label.setText(clip.name if clip is not None else "No clip")
+        self.instrument.setEnabled(clip is not None)
+        if clip is not None:
+            program = clip.melody.program
+            self.instrument.set_program(program)
+            self.clip_label.setToolTip(f"{clip.name}: {instrument_name(program)} (GM program "
+                                       f"{display_number(program)})")
+        else:
+            self.clip_label.setToolTip("")
         selection = self.view.selection
         with QSignalBlocker(self.velocity):
             if selection:

@@ -37,6 +37,9 @@ _TAIL_BARS = 4  # empty bars scrollable past the clip's end, room to draw more
 class PianoRollView(NoteCommands, QAbstractScrollArea):
     selection_changed = Signal(int)  # number of selected notes
     loop_region_changed = Signal(object)  # (start, end) in beats, or None
+    # MIDI pitch of a note just drawn, or of the grabbed note when a drag moves it to another pitch: the
+    # pane plays it so the user hears what they placed.
+    pitch_touched = Signal(int)
     status = Signal(str)
 
     def __init__(self, timeline: TimelineState, parent: QWidget | None = None) -> None:
@@ -49,6 +52,7 @@ class PianoRollView(NoteCommands, QAbstractScrollArea):
         self._collapse_to: int | None = None  # click without drag on a selected note selects only it
         self._clipboard: Notes = ()
         self._loop: tuple[float, float] | None = None
+        self._touched_pitch: int | None = None  # the grabbed note's pitch as last announced by pitch_touched
         self._ppb, self._row_h = DEFAULT_PPB, DEFAULT_ROW_H
         self.grid = GRIDS[DEFAULT_GRID]  # beats
         self.snap = True
@@ -286,6 +290,8 @@ class PianoRollView(NoteCommands, QAbstractScrollArea):
             self._press_on_note(geo, pos, hit, on_handle, shift)
         elif self.tool == "draw" and not (shift or ctrl):
             self._gesture = DrawGesture(geo, pos, self._known_notes, snap, self.new_velocity)
+            self._touched_pitch = self._gesture.preview[-1].pitch  # the new note is the last one
+            self.pitch_touched.emit(self._touched_pitch)
         else:
             base = self._selection if shift else frozenset()
             self._set_selection(base)
@@ -305,12 +311,17 @@ class PianoRollView(NoteCommands, QAbstractScrollArea):
             self._collapse_to = hit
         kind = ResizeGesture if on_handle else MoveGesture
         self._gesture = kind(geo, pos, self._known_notes, self._selection, hit)
+        self._touched_pitch = self._known_notes[hit].pitch  # grabbing is silent; moving it to a new pitch is not
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._gesture is not None:
-            self._gesture.update(event.position(), Snap(self.grid, self.snap))
-            if self._gesture.dragged:
+        g = self._gesture
+        if g is not None:
+            g.update(event.position(), Snap(self.grid, self.snap))
+            if g.dragged:
                 self._collapse_to = None
+            if isinstance(g, MoveGesture) and g.preview[g.anchor].pitch != self._touched_pitch:
+                self._touched_pitch = g.preview[g.anchor].pitch
+                self.pitch_touched.emit(self._touched_pitch)
             self.viewport().update()
         event.accept()
 

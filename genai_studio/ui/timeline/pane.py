@@ -40,6 +40,9 @@ class TimelinePane(QWidget):
     ``error(title, message)`` carries every problem the user should see (bad files, no audio device);
     ``status(text)`` carries short confirmations for the status bar; ``midi_clip_activated(clip id)`` asks
     for a MIDI clip to be opened in the piano roll (double-click or Enter on it, or a new clip).
+
+    The player is shared: short previews (``AudioPlayer.is_preview``, e.g. piano-roll notes) also play
+    through it, and the transport ignores them — they neither move the playhead nor count as playing.
     """
 
     error = Signal(str, str)
@@ -51,6 +54,8 @@ class TimelinePane(QWidget):
         self.state = state
         self.player = player
         self._play_from_s = 0.0  # where the current playback started; the playhead returns here at the end
+        self._loop_s: tuple[float, float] | None = None  # project seconds repeated while playing (piano roll)
+        self._mix_end_s = 0.0  # length of the mix being played, s: a loop may only be moved within it
         self._last_dir = str(Path.home())
         self._effects_dialogs: dict[str, TrackEffectsDialog] = {}  # track id → its open dialog
         self.view = TracksView(state, self)
@@ -274,36 +279,84 @@ class TimelinePane(QWidget):
         return report
 
     # ----- transport ------------------------------------------------------------------------------------
+    @property
+    def is_playing(self) -> bool:
+        """Whether the transport plays the mix (a note preview on the shared player does not count)."""
+        return self.player.is_playing and not self.player.is_preview
+
+    @property
+    def loop_s(self) -> tuple[float, float] | None:
+        """The loop region in project seconds, or None."""
+        return self._loop_s
+
+    def set_loop_seconds(self, start_s: float | None, end_s: float | None = None) -> None:
+        """Repeat [start_s, end_s) of project time while playing (None: no loop). The piano roll sets it from
+        its loop region; it takes effect at once when playing and on every Play until cleared."""
+        region = None
+        if start_s is not None and end_s is not None and end_s > max(0.0, start_s):
+            region = (max(0.0, float(start_s)), float(end_s))
+        if region == self._loop_s:
+            return
+        self._loop_s = region
+        if self.is_playing:
+            if region is None or region[1] <= self._mix_end_s:
+                self.player.set_loop(*(region or (None, None)))  # sample-exact, no restart
+            else:  # the loop reaches past the mix being played: play a longer mix from the same spot
+                self._restart_playback()
+
     def play(self) -> None:
-        """Play the mix from the playhead (from the start when the playhead is past the end)."""
-        if self.player.is_playing:
+        """Play the mix from the playhead (from the start when the playhead is past the end). With a loop,
+        from the playhead when it is inside the loop, else from the loop start, repeating it until stop."""
+        if self.is_playing:
             return
         if self.state.duration_s <= 0:
             self.status.emit("Nothing to play: import some audio or add a MIDI clip first.")
             return
-        start = self.state.playhead_s
-        if start >= self.state.duration_s:
+        start, loop = self.state.playhead_s, self._loop_s
+        if loop is not None and not loop[0] <= start < loop[1]:
+            start = loop[0]
+            self.state.set_playhead(start)
+        elif loop is None and start >= self.state.duration_s:
             start = 0.0
             self.state.set_playhead(0.0)
         self._play_from_s = start
-        mix = self._mix()
-        if mix is not None and self.player.play(mix, self.state.sample_rate, start_s=start):
+        if self._start_player(start):
             self.view.follow_playhead = True
-            self.status.emit(f"Playing from {format_time(start)}")
+            self.status.emit(f"Looping {format_time(loop[0])} – {format_time(loop[1])}" if loop is not None
+                             else f"Playing from {format_time(start)}")
         self._sync_actions()
 
     def stop(self) -> None:
-        if self.player.is_playing:
+        if self.is_playing:
             self.player.stop()
             self.state.set_playhead(self.player.position_s)
         self.view.follow_playhead = False
         self._sync_actions()
 
     def toggle_play(self) -> None:
-        if self.player.is_playing:
+        if self.is_playing:
             self.stop()
         else:
             self.play()
+
+    def _start_player(self, start_s: float) -> bool:
+        """Mix (long enough to hold the loop) and play it from ``start_s`` with the loop; False on failure."""
+        mix = self._mix()
+        if mix is None:
+            return False
+        self._mix_end_s = len(mix) / self.state.sample_rate
+        return self.player.play(mix, self.state.sample_rate, start_s=start_s, loop=self._loop_s)
+
+    def _restart_playback(self) -> None:
+        """Go on playing from the same spot with a fresh mix (after an edit, or a loop past the mix's end)."""
+        position, origin = self.player.position_s, self._play_from_s
+        self.player.stop()
+        loop = self._loop_s
+        audible = self.state.duration_s > position or (loop is not None and position < loop[1])
+        if audible and self._start_player(position):
+            self._play_from_s = origin
+        else:
+            self.view.follow_playhead = False
 
     @property
     def metronome_on(self) -> bool:
@@ -312,26 +365,32 @@ class TimelinePane(QWidget):
     def _mix(self) -> np.ndarray | None:
         """The whole mix for playback (clicks included when the metronome is on), or None after reporting
         why it cannot be made. MIDI clips render here (cached, so only edited clips cost time)."""
+        # A loop past the last clip repeats the silence up to its end too: it is the bar the user marked.
+        end = max(self.state.mix_end_s, self._loop_s[1]) if self._loop_s is not None else None
         try:
-            return self.state.mix(metronome=self.metronome_on)
+            return self.state.mix(end_s=end, metronome=self.metronome_on)
         except BadInput as exc:  # e.g. a SoundFont that cannot be loaded
             self.error.emit(PLAYBACK_ERROR_TITLE, exc.message)
             return None
 
     def _on_metronome_toggled(self) -> None:
-        if self.player.is_playing:  # restart from the same spot with or without the clicks
+        if self.is_playing:  # restart from the same spot with or without the clicks
             self._on_state_changed()
 
     def _on_player_position(self, seconds: float) -> None:
-        if self.player.is_playing:
+        if self.is_playing:
             self.state.set_playhead(seconds)
 
     def _on_player_finished(self) -> None:
+        if self.player.is_preview:  # a note preview ended: the transport was not playing
+            return
         self.view.follow_playhead = False
         self.state.set_playhead(self._play_from_s)
         self._sync_actions()
 
     def _on_player_error(self, message: str) -> None:
+        if self.player.is_preview:  # whoever asked for the preview reports its failure
+            return
         self.view.follow_playhead = False
         self._sync_actions()
         self.status.emit("Playback is off: no audio output.")
@@ -339,21 +398,14 @@ class TimelinePane(QWidget):
 
     # ----- display --------------------------------------------------------------------------------------
     def _on_state_changed(self) -> None:
-        if self.player.is_playing:
+        if self.is_playing:
             # An edit during playback: continue from the same spot with the new mix, so what is heard matches.
-            position, origin = self.player.position_s, self._play_from_s
-            self.player.stop()
-            mix = self._mix() if self.state.duration_s > position else None
-            if mix is not None:
-                self.player.play(mix, self.state.sample_rate, start_s=position)
-                self._play_from_s = origin
-            else:
-                self.view.follow_playhead = False
+            self._restart_playback()
         self._sync_actions()
         self._update_time_label()
 
     def _sync_actions(self) -> None:
-        playing = self.player.is_playing
+        playing = self.is_playing
         play = self.actions["play_stop"]
         play.setText("&Stop" if playing else "&Play")
         play.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop if playing
