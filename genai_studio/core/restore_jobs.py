@@ -182,6 +182,13 @@ class RecipeSpec(JobSpec):
     def title(self) -> str:
         return f"Recipe {self.recipe.name} · {self.image.name}"
 
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        out["recipe"] = self.recipe.to_json()
+        if self.mask is not None:
+            out["mask"] = {"mask": "layer", "covered": round(float((self.mask > 127).mean()), 4)}
+        return out
+
 
 @dataclass(frozen=True, eq=False)
 class RecipeBatchSpec(JobSpec):
@@ -200,6 +207,9 @@ class RecipeBatchSpec(JobSpec):
     @property
     def title(self) -> str:
         return f"Recipe {self.recipe.name} on folder {self.input_dir}"
+
+    def to_json(self) -> dict[str, Any]:
+        return super().to_json() | {"recipe": self.recipe.to_json()}
 
 
 @dataclass(frozen=True, eq=False)

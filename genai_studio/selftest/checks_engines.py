@@ -156,6 +156,29 @@ def job_sing(ctx: SelfTestContext) -> Outcome:
     return passed(f"two notes sung, {out.duration_s:.1f} s")
 
 
+def job_restore(ctx: SelfTestContext) -> Outcome:
+    """Denoise a noisy test image with the default denoiser (the trained model, or non-local means) and fill
+    a hole with the default inpainting; both must move the image towards the clean original."""
+    from genai_studio.core.media import ImageBuffer
+    from genai_studio.core.restore_jobs import RestoreSpec
+
+    clean = _test_image().astype(np.float32) / 255.0
+    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.1, clean.shape), 0, 1)
+    result = ctx.run_job(RestoreSpec(image=ImageBuffer.from_float(noisy, name="selftest"), task="denoise", tile=0))
+    before = float(np.abs(noisy - clean).mean())
+    after = float(np.abs(result.image.to_float() - clean).mean())
+    if not after < before:
+        return failed(f"denoise made the test image worse (mean error {before:.3f} → {after:.3f})")
+    holed, mask = clean.copy(), np.zeros(clean.shape[:2], dtype=np.uint8)
+    holed[2:5, 2:8], mask[2:5, 2:8] = 0.0, 255  # a hole in the smooth gradient area
+    filled = ctx.run_job(RestoreSpec(image=ImageBuffer.from_float(holed), task="inpaint", mask=mask, tile=0))
+    gap = float(np.abs(filled.image.to_float()[2:5, 2:8] - clean[2:5, 2:8]).mean())
+    if not gap < 0.1:
+        return failed(f"inpainting left the hole far from its surroundings (mean error {gap:.3f})")
+    how = "; ".join(result.notes) or "model"
+    return passed(f"denoise error {before:.3f} → {after:.3f} ({how}); hole filled to within {gap:.3f}")
+
+
 @dataclass(frozen=True)
 class EngineFamily:
     key: str  # check name "engine.<key>"
@@ -178,7 +201,8 @@ FAMILIES: tuple[EngineFamily, ...] = (
                  ("genai_studio.core.voice_jobs", "genai_studio.engines.voice.denoise")),
     EngineFamily("sing", "sing (Piper + WORLD)", "voice.sing", job_sing,
                  ("genai_studio.core.voice_jobs", "genai_studio.engines.voice.sing")),
-    EngineFamily("restore", "restore (photo repair)", "restore.run", None),
+    EngineFamily("restore", "restore (denoise, inpaint)", "restore.run", job_restore,
+                 ("genai_studio.core.restore_jobs", "genai_studio.engines.restore.restore_run")),
     EngineFamily("generate", "generate (art)", "art.generate", None),
 )
 

@@ -191,6 +191,10 @@ class CanvasState(QObject):
         self._next_id += 1
         return Layer(layer_id, name or image.name or f"Layer {layer_id}", image, kind, True, source_id)
 
+    def set_layer_image(self, layer_id: int, image: ImageBuffer, text: str) -> None:
+        """Swap a layer's pixels (e.g. a mask edit) as one undoable step; name, kind and links stay."""
+        self._replace(replace(self.layer(layer_id), image=image), text)
+
     def _replace(self, new: Layer, text: str) -> None:
         layers = tuple(new if layer.id == new.id else layer for layer in self._layers)
         self._push(text, layers, self._active_id)

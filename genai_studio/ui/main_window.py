@@ -22,10 +22,11 @@ from genai_studio.ui.pianoroll.pane import PianoRollPane
 from genai_studio.ui.timeline.pane import TimelinePane
 from genai_studio.ui.window_settings import SettingsMixin
 from genai_studio.ui.window_tools import ToolPanelsMixin
+from genai_studio.ui.window_restore import RestoreToolsMixin
 from genai_studio.ui.window_voice import VoiceToolsMixin
 
 
-class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
+class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, SettingsMixin, QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
                  settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,11 +62,17 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
         self.tools.addTab(self.melody_panel, "Melody")
         self.voice_panel = self._new_voice_panel()
         self.tools.addTab(self.voice_panel, "Voice")
+        self.restore_panel = self._new_restore_panel()
+        self.tools.addTab(self.restore_panel, "Restore")
+        self.recipe_panel = self._new_recipe_panel()
+        self.tools.addTab(self.recipe_panel, "Recipe")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.piano_roll = PianoRollPane(self.timeline_state)
+        self.piano_roll.loop_seconds_changed.connect(self.timeline.set_loop_seconds)
+        self.piano_roll.set_preview_player(self.player)
         self.piano_roll_dock = self._dock("Piano Roll", self.piano_roll, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.piano_roll_dock.hide()
         self.timeline.midi_clip_activated.connect(self.open_piano_roll)
@@ -160,6 +167,10 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
         image = bar.addMenu("&Image")
         image.addAction(self._action("&Upscale…", self._show_upscale, "Ctrl+Shift+U"))
         image.addAction(self._action("&Re-run Job of This Result", self.rerun_active_result, "Ctrl+Shift+R"))
+        image.addSeparator()
+        image.addAction(self._action("Re&store…", self._show_restore, "Ctrl+Shift+D"))
+        image.addAction(ca["mask_tool"])
+        image.addAction(self._action("Re&cipe…", self._show_recipe))
 
         audio = bar.addMenu("&Audio")
         for key in ("play_stop", "stop", "metronome", "new_midi_clip"):
@@ -196,7 +207,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, SettingsMixin, QMainWindow):
             self.piano_roll_dock.hide()
 
     def _on_job_event(self, event: JobEvent) -> None:
-        if self._on_voice_event(event):
+        if self._on_voice_event(event) or self._on_restore_event(event):
             return
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result

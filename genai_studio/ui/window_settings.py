@@ -17,6 +17,7 @@ class SettingsMixin:
         ModelManagerDialog(self.store, self).exec()
         self.refresh_upscale_models()
         self.refresh_voices()
+        self.refresh_restore_models()
 
     def show_preferences(self) -> None:
         from genai_studio.runtime.playback import list_output_devices
@@ -47,6 +48,7 @@ class SettingsMixin:
         if new.models_dir != old.models_dir or new.device != old.device:
             self.refresh_upscale_models()
         self.refresh_voices()
+        self.refresh_restore_models()
         try:
             save_settings(new)
         except StudioError as exc:

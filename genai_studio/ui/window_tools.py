@@ -14,7 +14,7 @@ def upscale_choices(store) -> list[UpscaleModelChoice]:
     entries = sorted(store.by_task("upscale"), key=lambda e: (e.id != DEFAULT_UPSCALE_MODEL, e.id))
     return [
         UpscaleModelChoice(e.id, e.name, e.manifest.effective_scale, int(e.manifest.defaults.get("tile", 256)),
-                           e.manifest.description)
+                           e.manifest.description, tuple(e.manifest.tags))
         for e in entries
     ]
 

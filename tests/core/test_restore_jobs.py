@@ -67,3 +67,12 @@ def test_recipe_spec_needs_an_enabled_step():
     off = Recipe((RecipeStep("denoise", enabled=False),))
     with pytest.raises(ValueError, match="no enabled steps"):
         RecipeSpec(image=IMAGE, recipe=off)
+
+
+def test_recipe_specs_serialize_to_plain_json():
+    import json
+
+    recipe = Recipe((RecipeStep("denoise", {"strength": 0.5}),), name="r")
+    record = RecipeSpec(image=IMAGE, recipe=recipe, mask=_mask()).to_json()
+    assert json.loads(json.dumps(record))["recipe"]["steps"][0]["task"] == "denoise"
+    assert record["mask"]["covered"] > 0

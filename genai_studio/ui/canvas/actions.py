@@ -16,7 +16,8 @@ StandardKey = QKeySequence.StandardKey
 
 
 def build_actions(pane: CanvasPane) -> dict[str, QAction]:
-    """Actions keyed by name: open, export, paste, zoom_in, zoom_out, fit, actual_size, compare, undo, redo.
+    """Actions keyed by name: open, export, paste, zoom_in, zoom_out, fit, actual_size, compare, mask_tool,
+    undo, redo.
 
     Shortcuts that other panes also use (zoom, paste, undo) are *local*: they fire only while focus is in
     the canvas pane, so the timeline's actions with the same keys never make a shortcut ambiguous.
@@ -66,6 +67,15 @@ def build_actions(pane: CanvasPane) -> dict[str, QAction]:
     compare.setStatusTip(compare.toolTip())
     compare.toggled.connect(pane.set_compare)
     actions["compare"] = compare
+
+    mask_tool = QAction("&Mask Tool", pane)
+    mask_tool.setCheckable(True)
+    mask_tool.setShortcut(QKeySequence(Qt.Key.Key_M))
+    mask_tool.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    mask_tool.setToolTip("Paint a mask on the image: where restoration or filling applies (M)")
+    mask_tool.setStatusTip(mask_tool.toolTip())
+    mask_tool.toggled.connect(pane.set_mask_tool)
+    actions["mask_tool"] = mask_tool
 
     undo = pane.state.undo_stack.createUndoAction(pane, "&Undo")
     undo.setShortcut(QKeySequence(StandardKey.Undo))

@@ -19,9 +19,11 @@ from genai_studio.core.errors import StudioError
 from genai_studio.core.media import ImageBuffer
 from genai_studio.mediaio.images import IMAGE_FILE_FILTER, load_image, save_image
 from genai_studio.state.canvas_state import CanvasState
+from genai_studio.state.mask_edit import MaskEditor
 from genai_studio.ui.canvas import mime
 from genai_studio.ui.canvas.actions import build_actions
 from genai_studio.ui.canvas.layers_panel import LayersPanel
+from genai_studio.ui.canvas.mask_tool import MaskTool
 from genai_studio.ui.canvas.qimage import DisplayCache
 from genai_studio.ui.canvas.view import CanvasView, DisplayLayer
 
@@ -50,6 +52,10 @@ class CanvasPane(QWidget):
         self.view = CanvasView(self)
         self.layers_panel = LayersPanel(state, self)
         self.layers_panel.delete_requested.connect(self._delete_layer)
+        self.mask_editor = MaskEditor(state)
+        self.mask_tool = MaskTool(self.view, self.mask_editor, self._refresh, self)
+        self.mask_tool.status.connect(self.status)
+        self.mask_tool.error.connect(self.error)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.view)
@@ -63,6 +69,7 @@ class CanvasPane(QWidget):
         layout.addWidget(splitter)
 
         self.actions: dict[str, QAction] = build_actions(self)
+        self.mask_tool.active_changed.connect(self._show_mask_tool_state)
         self.setAcceptDrops(True)
         state.layers_changed.connect(self._refresh)
         state.active_changed.connect(lambda _id: self._refresh())
@@ -233,7 +240,21 @@ class CanvasPane(QWidget):
     def compare_enabled(self) -> bool:
         return self.view.compare_enabled
 
+    def set_mask_tool(self, on: bool) -> None:
+        """Turn the mask brush on the canvas on or off."""
+        self.mask_tool.set_active(on)
+        if on:
+            self.view.setFocus()  # so [ ] and X reach the tool
+            self.status.emit("Mask tool: paint with the left button, X toggles the eraser, [ ] brush size")
+
     # ---------------------------------------------------------------------------------- internals
+
+    def _show_mask_tool_state(self, on: bool) -> None:
+        action = self.actions["mask_tool"]  # the tool may be switched from a panel, not only by this action
+        if action.isChecked() != on:
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
 
     def _delete_layer(self, layer_id: int) -> None:
         name = self.state.layer(layer_id).name
@@ -243,13 +264,16 @@ class CanvasPane(QWidget):
     def _refresh(self) -> None:
         layers = self.state.layers
         self._cache.keep_only({layer.id for layer in layers})
+        editing = self.mask_tool.editing_layer_id  # the mask tool draws that one itself mid-stroke
+        # Masks are overlays: drawn above every picture layer, so a new result never hides the mask.
+        ordered = sorted(layers, key=lambda layer: layer.kind == "mask")  # stable: keeps the order otherwise
         self.view.set_layers([
             DisplayLayer(
                 self._cache.get(layer.id, layer.image),
                 MASK_OPACITY if layer.kind == "mask" else 1.0,
-                layer.visible,
+                layer.visible and layer.id != editing,
             )
-            for layer in layers
+            for layer in ordered
         ])
         pair = self.state.compare_pair()
         compare = self.actions["compare"]

@@ -7,8 +7,9 @@ painting them ourselves keeps the compare divider and the zoom-about-cursor math
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -43,6 +44,21 @@ class DisplayLayer:
     visible: bool = True
 
 
+class CanvasTool(Protocol):
+    """A tool that takes over the left mouse button and some keys (e.g. the mask brush).
+
+    Each handler returns True when it used the event; the view then skips its own pan/divider handling.
+    ``paint`` draws in widget coordinates on top of the layers (not in compare mode).
+    """
+
+    def mouse_press(self, event: QMouseEvent) -> bool: ...
+    def mouse_move(self, event: QMouseEvent) -> bool: ...
+    def mouse_release(self, event: QMouseEvent) -> bool: ...
+    def key_press(self, event: QKeyEvent) -> bool: ...
+    def paint(self, painter: QPainter) -> None: ...
+    def leave(self) -> None: ...
+
+
 class CanvasView(QWidget):
     """Shows the visible layers (or a before/after pair) with zoom and pan."""
 
@@ -67,8 +83,14 @@ class CanvasView(QWidget):
         self._drag_start = QPointF()
         self._offset_at_drag = QPointF()
         self._space_down = False
+        self.tool: CanvasTool | None = None
 
     # ---------------------------------------------------------------------------------- public API
+
+    def set_tool(self, tool: CanvasTool | None) -> None:
+        self.tool = tool
+        self._update_cursor(None)
+        self.update()
 
     @property
     def scale(self) -> float:
@@ -196,6 +218,8 @@ class CanvasView(QWidget):
         painter.restore()
         if self._compare:
             self._paint_divider(painter, view_rect)
+        elif self.tool is not None:
+            self.tool.paint(painter)
 
     def _draw(self, painter: QPainter, image: QImage, target: QRectF) -> None:
         # Smooth when shrinking or mildly enlarging; crisp pixel squares when zoomed in far.
@@ -286,6 +310,9 @@ class CanvasView(QWidget):
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and not self._space_down and self.tool.mouse_press(event):
+            event.accept()
+            return
         button = event.button()
         if button == Qt.MouseButton.LeftButton and self._near_divider(event.position()) and not self._space_down:
             self._drag = "divider"
@@ -298,6 +325,8 @@ class CanvasView(QWidget):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag is None and self.tool is not None and self.tool.mouse_move(event):
+            return
         if self._drag == "divider":
             self._move_divider_to(event.position().x())
         elif self._drag == "pan":
@@ -308,6 +337,8 @@ class CanvasView(QWidget):
         self._update_cursor(event.position())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag is None and self.tool is not None and self.tool.mouse_release(event):
+            return
         self._drag = None
         self._update_cursor(event.position())
 
@@ -316,6 +347,8 @@ class CanvasView(QWidget):
             self.fit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.key_press(event):
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
             self._update_cursor(None)
@@ -326,6 +359,11 @@ class CanvasView(QWidget):
             self._space_down = False
             self._update_cursor(None)
         super().keyReleaseEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None:
+            self.tool.leave()
+        super().leaveEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         if self._fit_mode:
@@ -359,5 +397,7 @@ class CanvasView(QWidget):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif self._layers and self._space_down:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif self.tool is not None:
+            self.setCursor(Qt.CursorShape.CrossCursor)
         else:
             self.unsetCursor()
