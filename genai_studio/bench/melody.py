@@ -98,9 +98,9 @@ def bench_melody(seeds: int = 8, timing_repeats: int = 21, model_path: str | Non
 
 
 def _hum_report() -> dict:
-    from genai_studio.bench.hum_data import hum_f1_report
+    from genai_studio.bench.hum_data import hum_f1_report, sung_f1_report
 
-    return hum_f1_report()
+    return hum_f1_report() | {"sung_by_piper_voice": sung_f1_report()}
 
 
 def _play_latency() -> dict:
