@@ -1,4 +1,4 @@
-"""`genai-studio bench startup|upscale|melody|voice|restore`: measured speed and memory as JSON (never asserted in tests)."""
+"""`genai-studio bench startup|upscale|melody|voice|restore|style`: measured speed and memory as JSON (never asserted in tests)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     r.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     r.add_argument("-o", "--output", help="also write the JSON to this file")
     r.set_defaults(func=cmd_restore)
+    st = which.add_parser("style", help="style transfer s per 512x512 and per MP (named, style image); "
+                                        "preserve-colours chroma fidelity")
+    st.add_argument("--size", type=int, default=512, help="square input size in pixels (default 512)")
+    st.add_argument("--repeats", type=int, default=5, help="timed warm runs per mode (default 5)")
+    st.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    st.add_argument("-o", "--output", help="also write the JSON to this file")
+    st.set_defaults(func=cmd_style)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 
@@ -91,6 +98,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     try:
         report = bench_restore(args.size, args.device)
+    except StudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return _emit(report, args.output)
+
+
+def cmd_style(args: argparse.Namespace) -> int:
+    from genai_studio.bench.art import bench_style
+    from genai_studio.core.errors import StudioError
+
+    try:
+        report = bench_style(args.size, args.repeats, args.device)
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 # name → "package.module:function". Keep sorted by name.
 ENGINES: dict[str, str] = {
+    "art.style": "genai_studio.engines.art.style:run_style",
     "engines.warmup": "genai_studio.engines.warmup:warm_up",
     "models.ensure_converted": "genai_studio.engines.restore.realesrgan:ensure_converted",
     "melody.continue": "genai_studio.engines.music.jobs:run_continue",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from genai_studio.core.art_jobs import StyleSpec
 from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
 )
@@ -36,6 +37,10 @@ class JobRunner:
             # steps name their models; the engine resolves them through this runner's store
             engine = "restore.recipe" if isinstance(spec, RecipeSpec) else "restore.recipe_batch"
             return registry.call(engine, spec, token, self.store)
+        if isinstance(spec, StyleSpec):
+            # the named styles and the style-image networks are separate models of task "style"
+            models = {e.id: e.paths for e in self.store.by_task("style")}
+            return registry.call("art.style", spec, token, models)
         if isinstance(spec, HumSpec):
             return registry.call("melody.hum", spec, token)
         if isinstance(spec, (SpeakSpec, SingSpec)):

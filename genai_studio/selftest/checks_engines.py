@@ -179,6 +179,25 @@ def job_restore(ctx: SelfTestContext) -> Outcome:
     return passed(f"denoise error {before:.3f} → {after:.3f} ({how}); hole filled to within {gap:.3f}")
 
 
+def job_style(ctx: SelfTestContext) -> Outcome:
+    """A named style and a style image on the test image: both must change it, and differently."""
+    from genai_studio.core.art_jobs import StyleSpec
+    from genai_studio.core.media import ImageBuffer
+
+    src = ImageBuffer(_test_image(), "selftest")
+    named = ctx.run_job(StyleSpec(image=src, style="starry-swirls"))
+    styled = ctx.run_job(StyleSpec(image=src, style_image=ImageBuffer(255 - _test_image(), "selftest style")))
+    outs = [r.image.pixels.astype(np.float32) for r in (named, styled)]
+    moved = [float(np.abs(o - src.pixels).mean()) for o in outs]
+    if any(o.shape != src.pixels.shape for o in outs):
+        return failed(f"style transfer changed the image size from 32x24 to {outs[0].shape[1]}x{outs[0].shape[0]}")
+    if not min(moved) > 3.0 or not float(np.abs(outs[0] - outs[1]).mean()) > 1.0:
+        return failed(f"style transfer barely changed the test image (mean change {moved[0]:.1f} and {moved[1]:.1f} "
+                      "levels) or both styles gave the same picture")
+    return passed(f"named style and style image on {named.device} in {named.seconds + styled.seconds:.2f} s "
+                  f"(mean change {moved[0]:.0f} and {moved[1]:.0f} levels)")
+
+
 @dataclass(frozen=True)
 class EngineFamily:
     key: str  # check name "engine.<key>"
@@ -203,6 +222,8 @@ FAMILIES: tuple[EngineFamily, ...] = (
                  ("genai_studio.core.voice_jobs", "genai_studio.engines.voice.sing")),
     EngineFamily("restore", "restore (denoise, inpaint)", "restore.run", job_restore,
                  ("genai_studio.core.restore_jobs", "genai_studio.engines.restore.restore_run")),
+    EngineFamily("style", "style transfer (26 styles)", "art.style", job_style,
+                 ("genai_studio.core.art_jobs", "genai_studio.engines.art.style_models")),
     EngineFamily("generate", "generate (art)", "art.generate", None),
 )
 

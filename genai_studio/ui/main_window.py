@@ -23,10 +23,11 @@ from genai_studio.ui.timeline.pane import TimelinePane
 from genai_studio.ui.window_settings import SettingsMixin
 from genai_studio.ui.window_tools import ToolPanelsMixin
 from genai_studio.ui.window_restore import RestoreToolsMixin
+from genai_studio.ui.window_style import StyleToolsMixin
 from genai_studio.ui.window_voice import VoiceToolsMixin
 
 
-class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, SettingsMixin, QMainWindow):
+class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleToolsMixin, SettingsMixin, QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
                  settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,8 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, SettingsMi
         self.tools.addTab(self.restore_panel, "Restore")
         self.recipe_panel = self._new_recipe_panel()
         self.tools.addTab(self.recipe_panel, "Recipe")
+        self.style_panel = self._new_style_panel()
+        self.tools.addTab(self.style_panel, "Style")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -171,6 +174,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, SettingsMi
         image.addAction(self._action("Re&store…", self._show_restore, "Ctrl+Shift+D"))
         image.addAction(ca["mask_tool"])
         image.addAction(self._action("Re&cipe…", self._show_recipe))
+        image.addAction(self._action("St&yle Transfer…", self._show_style, "Ctrl+Shift+Y"))
 
         audio = bar.addMenu("&Audio")
         for key in ("play_stop", "stop", "metronome", "new_midi_clip"):

@@ -1,0 +1,1 @@
+"""Art engines: style transfer (``style``) with the bundled Magenta networks on onnxruntime."""
