@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     m.add_argument("--limit", type=int, default=None, help="use only the first N training tunes (smoke test)")
     m.add_argument("--max-batches", type=int, default=None, help="batches per epoch at most (smoke test)")
     m.set_defaults(func=cmd_train_melody)
+    from genai_studio.commands.train_restore import register_restore
+
+    register_restore(which)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 

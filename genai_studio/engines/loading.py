@@ -140,6 +140,9 @@ def save_safetensors(
     tmp = Path(tmp_name)
     try:
         save_file(tensors, str(tmp), metadata=metadata)
+        # mkstemp makes 0600 files; a saved model is an ordinary shareable file (reading os.umask would briefly
+        # change it for every thread, so use the usual 0644).
+        os.chmod(tmp, 0o644)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

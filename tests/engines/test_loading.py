@@ -224,3 +224,13 @@ def test_garbage_that_looks_like_a_pickle_is_corrupt_not_unsafe(tmp_path):
     with pytest.raises(ModelError, match="corrupt or not a model file") as info:
         load_state_dict(path)
     assert not isinstance(info.value, UnsafeModelFile)
+
+
+def test_saved_safetensors_are_readable_by_others(tmp_path):
+    import stat
+
+    from genai_studio.engines.loading import save_safetensors
+
+    out = tmp_path / "m.safetensors"
+    save_safetensors({"w": torch.zeros(2)}, out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

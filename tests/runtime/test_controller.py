@@ -135,7 +135,8 @@ def test_event_loop_keeps_turning_while_a_job_runs(qtbot):
     job_id = c.submit(JobSpec(device="cpu"))
     _wait_finished(qtbot, c, job_id)
     timer.stop()
-    assert len(ticks) > 20  # the GUI thread was not blocked for the job's 0.6 s
+    # A blocked GUI thread would tick once or not at all; 10 of ~60 possible ticks leaves room for a busy CI host.
+    assert len(ticks) >= 10
     c.shutdown()
 
 

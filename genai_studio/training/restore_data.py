@@ -1,0 +1,327 @@
+"""Training and held-out photos for the restoration models, and the synthetic degradations applied to them.
+
+Sources: real photos from Debian wallpaper packages (downloaded with ``apt-get download`` and unpacked with
+``dpkg -x``, never installed) plus the photos bundled with scikit-image. Every file's package, path and license
+(read from the package's DEP-5 ``debian/copyright``) is recorded in ``sources.json`` beside the patch cache.
+The held-out split is by whole file: the ``HELDOUT`` photos are never cut into training patches.
+
+Cache layout (``~/.cache/genai-studio/restore-data/``, never in the repo):
+  ``patches-v1.npy``  uint8 (N, PATCH, PATCH, 3) random training crops
+  ``heldout-v1.npz``  uint8 (H, W, 3) per held-out photo (center crop, keyed by source key)
+  ``sources.json``    per-file provenance and split
+
+Degradations work on uint8 RGB (H, W, 3) arrays, like real files, and are deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import json
+import os
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import unquote
+
+import numpy as np
+from PIL import Image
+
+from genai_studio.core.errors import BadInput
+
+CACHE_VERSION = 1
+PATCH = 128  # side of a cached training crop (px); training takes random sub-crops of it
+PATCHES_PER_PHOTO = 96
+MAX_SHORT_SIDE = 1080  # big wallpapers are downscaled first: cheaper, and it averages away their own noise/JPEG
+HELDOUT_CROP = 256  # side of the center crop scored on each held-out photo (keeps NLM baselines fast)
+
+# package -> folders (relative to the unpacked package root) holding real photos, not drawings
+DEBIAN_PACKAGES: dict[str, tuple[str, ...]] = {
+    "plasma-workspace-wallpapers": ("usr/share/wallpapers",),
+    "mate-backgrounds": ("usr/share/backgrounds/mate/nature",),
+}
+# where the paths in each package's debian/copyright start (its upstream source tree, as installed)
+LICENSE_PATHS_FROM = {"plasma-workspace-wallpapers": "usr/share/wallpapers",
+                      "mate-backgrounds": "usr/share/backgrounds/mate"}
+# Plasma wallpapers that are rendered art, not photos (their flat gradients teach nothing about noise).
+PLASMA_NOT_PHOTOS = frozenset({"Flow", "Volna", "Honeywave", "Shell", "Altai", "Kay", "Patak", "Opal", "Canopee",
+                               "Cascade", "Cluster", "Kokkini", "FlyingKonqui", "Elarun", "IceCold", "MilkyWay",
+                               "Grey", "DarkestHour", "SafeLanding"})
+SKIMAGE_PHOTOS: dict[str, str] = {
+    "astronaut": "public domain (NASA)",
+    "coffee": "CC0 (Rachel Michetti)",
+    "chelsea": "CC0 (Stefan van der Walt)",
+    "rocket": "public domain (SpaceX)",
+    "hubble_deep_field": "public domain (NASA)",
+    "immunohistochemistry": "no known copyright restrictions",
+    "retina": "CC0 1.0",
+}
+# Whole files never used for training: four skimage photos (usable offline in tests) and two Debian photos.
+HELDOUT = ("skimage:astronaut", "skimage:coffee", "skimage:chelsea", "skimage:rocket",
+           "plasma-workspace-wallpapers:ColorfulCups", "mate-backgrounds:LadyBird")
+
+
+@dataclass(frozen=True)
+class PhotoSource:
+    key: str  # stable id, e.g. "plasma-workspace-wallpapers:Autumn" or "skimage:coffee"
+    origin: str  # "debian:<package>=<version>" or "skimage.data"
+    path: str  # path inside the package, or the skimage.data function name
+    license: str
+    split: str  # "train" | "heldout"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("GENAI_STUDIO_RESTORE_DATA", Path.home() / ".cache" / "genai-studio" /
+                               "restore-data"))
+
+
+# ---------------------------------------------------------------------------------------------- sources
+def fetch_debian_packages(work_dir: Path, log: Callable[[str], None] = print) -> dict[str, Path]:
+    """``apt-get download`` + ``dpkg -x`` each package into ``work_dir/x-<package>``; returns package → root."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    roots: dict[str, Path] = {}
+    for package in DEBIAN_PACKAGES:
+        root = work_dir / f"x-{package}"
+        if not root.is_dir():
+            debs = sorted(work_dir.glob(f"{package}_*.deb"))
+            if not debs:
+                log(f"apt-get download {package}")
+                subprocess.run(["apt-get", "download", package], cwd=work_dir, check=True,
+                               stdout=subprocess.DEVNULL)
+                debs = sorted(work_dir.glob(f"{package}_*.deb"))
+            subprocess.run(["dpkg", "-x", str(debs[-1]), str(root)], check=True)
+        roots[package] = root
+    return roots
+
+
+def _package_version(work_dir: Path, package: str) -> str:
+    debs = sorted(work_dir.glob(f"{package}_*.deb"))
+    return unquote(debs[-1].name.split("_")[1]) if debs else "unknown"
+
+
+def dep5_license(copyright_text: str, relative_path: str) -> str:
+    """License of one file under a DEP-5 copyright file: the last ``Files:`` stanza that matches wins."""
+    found = ""
+    for stanza in copyright_text.split("\n\n"):
+        patterns: list[str] = []
+        license_name = ""
+        in_files = False
+        for line in stanza.splitlines():
+            if line.startswith("Files:"):
+                patterns += line[len("Files:"):].split()
+                in_files = True
+            elif in_files and line.startswith((" ", "\t")):
+                patterns += line.split()
+            else:
+                in_files = False
+                if line.startswith("License:"):
+                    license_name = line[len("License:"):].strip()
+        if license_name and any(fnmatch.fnmatch(relative_path, p) for p in patterns):
+            found = license_name
+    return found
+
+
+def discover_sources(roots: dict[str, Path], work_dir: Path | None = None) -> list[PhotoSource]:
+    """Every photo used, with its license and split. Plasma: the largest rendition of each photo wallpaper."""
+    sources: list[PhotoSource] = []
+    for package, root in sorted(roots.items()):
+        version = _package_version(work_dir, package) if work_dir else "unknown"
+        copyright_file = root / "usr/share/doc" / package / "copyright"
+        text = copyright_file.read_text(encoding="utf-8", errors="replace") if copyright_file.exists() else ""
+        for folder in DEBIAN_PACKAGES[package]:
+            base = root / folder
+            for path, name in _photos_in(package, base):
+                lic = dep5_license(text, str(path.relative_to(root / LICENSE_PATHS_FROM[package])))
+                if not lic:
+                    continue  # no license stanza covers it: leave it out rather than guess
+                key = f"{package}:{name}"
+                sources.append(PhotoSource(key, f"debian:{package}={version}", str(path.relative_to(root)), lic,
+                                           "heldout" if key in HELDOUT else "train"))
+    for name, lic in SKIMAGE_PHOTOS.items():
+        key = f"skimage:{name}"
+        sources.append(PhotoSource(key, "skimage.data", name, lic, "heldout" if key in HELDOUT else "train"))
+    return sources
+
+
+def _photos_in(package: str, base: Path) -> Iterable[tuple[Path, str]]:
+    if package == "plasma-workspace-wallpapers":
+        for wall in sorted(p for p in base.iterdir() if p.is_dir()):
+            if wall.name in PLASMA_NOT_PHOTOS:
+                continue
+            files = [f for f in (wall / "contents" / "images").glob("*") if f.suffix.lower() in (".jpg", ".png")]
+            if files:
+                yield max(files, key=lambda f: f.stat().st_size), wall.name
+    else:
+        for f in sorted(base.glob("*.jpg")):
+            yield f, f.stem
+
+
+def load_source(source: PhotoSource, roots: dict[str, Path] | None = None) -> np.ndarray:
+    """The photo as uint8 RGB (H, W, 3), downscaled so its short side is at most MAX_SHORT_SIDE."""
+    if source.origin == "skimage.data":
+        import skimage.data
+
+        img = Image.fromarray(np.asarray(getattr(skimage.data, source.path)())[..., :3])
+    else:
+        if roots is None:
+            raise BadInput(f"'{source.key}' is a Debian photo: its unpacked package root is needed.")
+        package = source.key.split(":", 1)[0]
+        img = Image.open(roots[package] / source.path).convert("RGB")
+    short = min(img.size)
+    if short > MAX_SHORT_SIDE:
+        f = MAX_SHORT_SIDE / short
+        img = img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.LANCZOS)
+    return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+
+def center_crop(img: np.ndarray, size: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    return img[top: top + size, left: left + size]
+
+
+def random_patches(img: np.ndarray, count: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` random (size, size, 3) crops; (count, size, size, 3) uint8."""
+    h, w = img.shape[:2]
+    if h < size or w < size:
+        return np.zeros((0, size, size, 3), np.uint8)
+    ys = rng.integers(0, h - size + 1, count)
+    xs = rng.integers(0, w - size + 1, count)
+    return np.stack([img[y: y + size, x: x + size] for y, x in zip(ys, xs)])
+
+
+# ---------------------------------------------------------------------------------------------- cache
+@dataclass
+class RestoreData:
+    patches: np.ndarray  # uint8 (N, PATCH, PATCH, 3), training photos only
+    heldout: dict[str, np.ndarray]  # key -> uint8 (h, w, 3) center crop of a held-out photo
+    sources: list[PhotoSource]
+
+    def sources_summary(self) -> str:
+        by_origin: dict[str, list[PhotoSource]] = {}
+        for s in self.sources:
+            by_origin.setdefault(s.origin, []).append(s)
+        parts = []
+        for origin, items in by_origin.items():
+            lics = sorted({s.license for s in items})
+            names = ", ".join(s.key.split(":", 1)[1] + ("*" if s.split == "heldout" else "") for s in items)
+            parts.append(f"{origin} [{'; '.join(lics)}]: {names}")
+        return (" | ".join(parts) + f". {len(self.patches)} random {PATCH}px training patches; * = held out "
+                "(whole files, never trained on). Synthetic degradations (see genai_studio/training/restore_data.py).")
+
+
+def build_restore_data(cache_dir: Path | None = None, work_dir: Path | None = None, seed: int = 0,
+                       log: Callable[[str], None] = print, include_debian: bool = True,
+                       per_photo: int = PATCHES_PER_PHOTO) -> RestoreData:
+    """Fetch and unpack the packages, cut training patches, keep held-out crops; writes the cache."""
+    cache_dir = cache_dir or default_cache_dir()
+    work_dir = work_dir or cache_dir / "debian"
+    roots = fetch_debian_packages(work_dir, log) if include_debian else {}
+    sources = discover_sources(roots, work_dir)
+    rng = np.random.default_rng(seed)
+    patches, heldout = [], {}
+    for source in sources:
+        img = load_source(source, roots)
+        if source.split == "heldout":
+            heldout[source.key] = center_crop(img, HELDOUT_CROP)
+        else:
+            patches.append(random_patches(img, per_photo, PATCH, rng))
+        log(f"{source.split:8s} {source.key} {img.shape[1]}x{img.shape[0]} [{source.license}]")
+    data = RestoreData(np.concatenate(patches), heldout, sources)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(cache_dir / f"patches-v{CACHE_VERSION}.npy", data.patches)
+    np.savez(cache_dir / f"heldout-v{CACHE_VERSION}.npz", **data.heldout)
+    (cache_dir / "sources.json").write_text(json.dumps([asdict(s) for s in sources], indent=1) + "\n")
+    return data
+
+
+def load_restore_data(cache_dir: Path | None = None, build_if_missing: bool = True,
+                      log: Callable[[str], None] = print) -> RestoreData:
+    cache_dir = cache_dir or default_cache_dir()
+    patches_file = cache_dir / f"patches-v{CACHE_VERSION}.npy"
+    if not patches_file.exists():
+        if not build_if_missing:
+            raise BadInput(f"No restoration training data in {cache_dir}: run "
+                           "`python -m genai_studio.training.restore_data` first.")
+        return build_restore_data(cache_dir, log=log)
+    with np.load(cache_dir / f"heldout-v{CACHE_VERSION}.npz") as z:
+        heldout = {k: z[k] for k in z.files}
+    sources = [PhotoSource(**d) for d in json.loads((cache_dir / "sources.json").read_text())]
+    return RestoreData(np.load(patches_file), heldout, sources)
+
+
+def skimage_heldout() -> dict[str, np.ndarray]:
+    """The skimage held-out photos, center-cropped like the cache's (works offline; used by tests)."""
+    out = {}
+    for key in HELDOUT:
+        if key.startswith("skimage:"):
+            src = PhotoSource(key, "skimage.data", key.split(":", 1)[1], SKIMAGE_PHOTOS[key.split(":", 1)[1]],
+                              "heldout")
+            out[key] = center_crop(load_source(src), HELDOUT_CROP)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- degradations
+def add_gaussian_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Additive white Gaussian noise; ``sigma`` on the 0–255 scale; clipped and rounded back to uint8."""
+    if sigma < 0:
+        raise BadInput(f"Noise sigma must be ≥ 0, got {sigma}.")
+    noisy = img.astype(np.float32) + rng.normal(0.0, sigma, img.shape).astype(np.float32)
+    return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+
+
+def jpeg_compress(img: np.ndarray, quality: int) -> np.ndarray:
+    """Encode + decode with Pillow's baseline JPEG (4:2:0 chroma) at ``quality`` 1–95."""
+    if not 1 <= quality <= 95:
+        raise BadInput(f"JPEG quality must be 1–95, got {quality}.")
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="JPEG", quality=int(quality))
+    buf.seek(0)
+    return np.asarray(Image.open(buf).convert("RGB"), dtype=np.uint8)
+
+
+def crop_to_multiple(img: np.ndarray, scale: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    return img[: h - h % scale, : w - w % scale]
+
+
+def bicubic_resize(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Pillow bicubic (antialiased when shrinking), uint8 in and out."""
+    return np.asarray(Image.fromarray(img).resize((width, height), Image.Resampling.BICUBIC), dtype=np.uint8)
+
+
+def downscale(img: np.ndarray, scale: int) -> np.ndarray:
+    """The low-resolution input of a faithful SR pair: bicubic shrink by ``scale`` (crop to a multiple first)."""
+    img = crop_to_multiple(img, scale)
+    return bicubic_resize(img, img.shape[1] // scale, img.shape[0] // scale)
+
+
+def degrade(img: np.ndarray, task: str, level: float, rng: np.random.Generator) -> np.ndarray:
+    """One degradation: task "denoise" (level = sigma), "jpeg" (level = quality) or "sr4" (level ignored)."""
+    if task == "denoise":
+        return add_gaussian_noise(img, level, rng)
+    if task == "jpeg":
+        return jpeg_compress(img, int(level))
+    if task == "sr4":
+        return downscale(img, 4)
+    raise BadInput(f"Unknown restoration task '{task}' (denoise, jpeg or sr4).")
+
+
+def main() -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(description="fetch the restoration photos and build the patch cache")
+    p.add_argument("--cache", default=None, help=f"cache folder (default {default_cache_dir()})")
+    p.add_argument("--work", default=None, help="where the .deb files are downloaded and unpacked "
+                   "(default <cache>/debian)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--patches-per-photo", type=int, default=PATCHES_PER_PHOTO)
+    args = p.parse_args()
+    data = build_restore_data(Path(args.cache) if args.cache else None, Path(args.work) if args.work else None,
+                              seed=args.seed, per_photo=args.patches_per_photo)
+    print(f"{len(data.patches)} patches, {len(data.heldout)} held-out photos")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Restoration data: degradations are seeded and in range, held-out files never become training patches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+
+from genai_studio.core.errors import BadInput
+from genai_studio.training import restore_data as rd
+
+
+@pytest.fixture(scope="module")
+def coffee() -> np.ndarray:
+    return np.asarray(skimage.data.coffee())[:128, :128].copy()
+
+
+def test_noise_is_deterministic_per_seed_and_in_range(coffee):
+    a = rd.add_gaussian_noise(coffee, 25, np.random.default_rng(7))
+    b = rd.add_gaussian_noise(coffee, 25, np.random.default_rng(7))
+    c = rd.add_gaussian_noise(coffee, 25, np.random.default_rng(8))
+    assert a.dtype == np.uint8 and a.shape == coffee.shape
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert np.array_equal(rd.add_gaussian_noise(coffee, 0, np.random.default_rng(1)), coffee)
+
+
+def test_noise_has_the_requested_sigma():
+    gray = np.full((256, 256, 3), 128, np.uint8)  # far from 0/255: no clipping bias
+    noisy = rd.add_gaussian_noise(gray, 20, np.random.default_rng(0)).astype(np.float64)
+    assert abs(noisy.std() - 20) < 0.5 and abs(noisy.mean() - 128) < 0.3
+
+
+def test_jpeg_is_deterministic_and_lower_quality_loses_more(coffee):
+    q10 = rd.jpeg_compress(coffee, 10)
+    assert np.array_equal(q10, rd.jpeg_compress(coffee, 10))
+    assert q10.dtype == np.uint8 and q10.shape == coffee.shape
+    err = lambda x: np.abs(x.astype(int) - coffee).mean()  # noqa: E731
+    assert err(rd.jpeg_compress(coffee, 60)) < err(q10) < err(rd.jpeg_compress(coffee, 5))
+
+
+def test_downscale_is_bicubic_by_the_scale(coffee):
+    lr = rd.downscale(coffee[:126, :127], 4)  # cropped to a multiple of 4 first
+    assert lr.shape == (31, 31, 3) and lr.dtype == np.uint8
+    assert np.array_equal(rd.degrade(coffee, "sr4", 0, np.random.default_rng(0)), rd.downscale(coffee, 4))
+
+
+@pytest.mark.parametrize("call", [lambda img: rd.add_gaussian_noise(img, -1, np.random.default_rng(0)),
+                                  lambda img: rd.jpeg_compress(img, 0),
+                                  lambda img: rd.jpeg_compress(img, 100),
+                                  lambda img: rd.degrade(img, "deblur", 1, np.random.default_rng(0))])
+def test_bad_degradation_parameters_are_refused(coffee, call):
+    with pytest.raises(BadInput):
+        call(coffee)
+
+
+def test_dep5_license_last_matching_stanza_wins():
+    text = ("Format: x\n\nFiles: *\nCopyright: a\nLicense: GPL-2+\n\n"
+            "Files: desktop/Ubuntu-*.png\n other/x.png\nCopyright: b\nLicense: CC-BY-SA-4.0\n")
+    assert rd.dep5_license(text, "nature/Aqua.jpg") == "GPL-2+"
+    assert rd.dep5_license(text, "desktop/Ubuntu-Mate-Cold.png") == "CC-BY-SA-4.0"
+    assert rd.dep5_license(text, "other/x.png") == "CC-BY-SA-4.0"
+    assert rd.dep5_license("Files: a/*\nLicense: MIT\n", "b/c.jpg") == ""
+
+
+def _fake_packages(work: Path) -> None:
+    """Unpacked-package trees like apt-get download + dpkg -x leave them (so nothing is downloaded)."""
+    rng = np.random.default_rng(0)
+    photo = lambda: Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8))  # noqa: E731
+    plasma = work / "x-plasma-workspace-wallpapers"
+    for name in ("Autumn", "ColorfulCups", "Flow"):
+        (plasma / "usr/share/wallpapers" / name / "contents/images").mkdir(parents=True)
+        photo().save(plasma / "usr/share/wallpapers" / name / "contents/images/400x300.png")
+    doc = plasma / "usr/share/doc/plasma-workspace-wallpapers"
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text("Files: *\nCopyright: KDE\nLicense: GPL-2+\n")
+    mate = work / "x-mate-backgrounds"
+    (mate / "usr/share/backgrounds/mate/nature").mkdir(parents=True)
+    for name in ("LadyBird", "Aqua", "Unlicensed"):
+        photo().save(mate / f"usr/share/backgrounds/mate/nature/{name}.jpg")
+    doc = mate / "usr/share/doc/mate-backgrounds"
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text("Files: nature/LadyBird.jpg nature/Aqua.jpg\nCopyright: x\nLicense: GPL-2+\n")
+
+
+def test_heldout_split_is_by_file_and_never_trained_on(tmp_path):
+    _fake_packages(tmp_path / "work")
+    data = rd.build_restore_data(tmp_path / "cache", tmp_path / "work", log=lambda s: None, per_photo=4)
+    keys = {s.key: s for s in data.sources}
+    assert "plasma-workspace-wallpapers:Flow" not in keys  # rendered art, not a photo
+    assert "mate-backgrounds:Unlicensed" not in keys  # no copyright stanza covers it
+    train = {k for k, s in keys.items() if s.split == "train"}
+    held = {k for k, s in keys.items() if s.split == "heldout"}
+    assert held == set(rd.HELDOUT) and not train & held
+    assert set(data.heldout) == held
+    assert len(data.patches) == 4 * len(train) and data.patches.shape[1:] == (rd.PATCH, rd.PATCH, 3)
+    assert keys["mate-backgrounds:Aqua"].license == "GPL-2+"
+    # held-out pixels appear in no training patch: a held-out crop's top-left 8x8 block matches none of them
+    for crop in data.heldout.values():
+        block = crop[:8, :8]
+        assert not any((p[:8, :8] == block).all() for p in data.patches)
+    again = rd.load_restore_data(tmp_path / "cache", build_if_missing=False)
+    assert np.array_equal(again.patches, data.patches) and again.sources == data.sources
+    assert again.sources_summary() == data.sources_summary()
+
+
+def test_patches_are_deterministic_per_seed():
+    img = np.asarray(skimage.data.immunohistochemistry())
+    a = rd.random_patches(img, 5, 64, np.random.default_rng(3))
+    assert np.array_equal(a, rd.random_patches(img, 5, 64, np.random.default_rng(3)))
+    assert a.shape == (5, 64, 64, 3)
+
+
+def test_missing_cache_without_build_is_a_clear_error(tmp_path):
+    with pytest.raises(BadInput, match="restore_data"):
+        rd.load_restore_data(tmp_path, build_if_missing=False)
