@@ -1,4 +1,4 @@
-"""`genai-studio train restore --task denoise|jpeg|sr4 …`: reproduce the restoration weights the project ships."""
+"""`genai-studio train restore --task denoise|jpeg|sr4|colorize …`: reproduce the restoration weights the project ships."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 from genai_studio.core.errors import StudioError
 
-TASK_CHOICES = ("denoise", "jpeg", "sr4")
+TASK_CHOICES = ("denoise", "jpeg", "sr4", "colorize")
 
 
 def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``restore`` to the ``genai-studio train`` subcommands (``actions`` is their sub-parser group)."""
-    r = actions.add_parser("restore", help="train a restoration model (denoise, JPEG, faithful x4) on "
+    r = actions.add_parser("restore", help="train a restoration model (denoise, JPEG, faithful x4, colorize) on "
                            "photos from Debian wallpaper packages + skimage, with synthetic degradations")
     r.add_argument("--task", required=True, choices=TASK_CHOICES)
     r.add_argument("--minutes", type=float, default=20.0, help="wall-clock budget for training steps (default 20)")
@@ -22,7 +22,8 @@ def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentPa
     r.add_argument("--out", default="restore-model", help="folder for <model-id>.safetensors + .json "
                    "(default ./restore-model; genai_studio/models replaces the shipped model)")
     r.add_argument("--batch-size", type=int, default=16)
-    r.add_argument("--patch", type=int, default=None, help="input patch side in px (default 64; sr4: 32)")
+    r.add_argument("--patch", type=int, default=None, help="input patch side in px (default 64; sr4: 32; "
+                   "colorize: 128, the whole cached crop: colour needs context)")
     r.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (warm-up, then cosine)")
     r.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: cores, at most 4)")
     r.add_argument("--workers", type=int, default=0, help="subprocesses making batches (default 0; "
@@ -30,6 +31,8 @@ def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentPa
     r.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     r.add_argument("--data", default=None, help="restoration data cache folder "
                    "(default ~/.cache/genai-studio/restore-data; built on first use)")
+    r.add_argument("--colorfulness-weight", type=float, default=None, help="colorize only: weight of the loss "
+                   "term that punishes output less colourful than the truth (default 0.03; 0 = chroma L1 only)")
     r.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation (smoke tests)")
     r.set_defaults(func=cmd_train_restore)
     return r
@@ -38,12 +41,14 @@ def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentPa
 def cmd_train_restore(args: argparse.Namespace) -> int:
     from genai_studio.training.restore_train import RestoreTrainOptions, train_restore
 
-    patch = args.patch or (32 if args.task == "sr4" else 64)
+    patch = args.patch or {"sr4": 32, "colorize": 128}.get(args.task, 64)
     options = RestoreTrainOptions(task=args.task, minutes=args.minutes, steps=args.steps, seed=args.seed,
                                   batch_size=args.batch_size, patch=patch, lr=args.lr, threads=args.threads,
                                   workers=args.workers, device=args.device, evaluate=not args.no_eval,
                                   cache_dir=Path(args.data) if args.data else None,
                                   command=_reconstruct(args))
+    if getattr(args, "colorfulness_weight", None) is not None:
+        options.colorfulness_weight = args.colorfulness_weight
     try:
         result = train_restore(Path(args.out), options, log=lambda line: print(line, flush=True))
     except StudioError as exc:
@@ -60,7 +65,8 @@ def _reconstruct(args: argparse.Namespace) -> str:
     for flag, value, default in (("--batch-size", args.batch_size, 16), ("--patch", args.patch, None),
                                  ("--lr", args.lr, 1e-3), ("--threads", args.threads, None),
                                  ("--workers", args.workers, 0), ("--device", args.device, "auto"),
-                                 ("--data", args.data, None)):
+                                 ("--data", args.data, None),
+                                 ("--colorfulness-weight", getattr(args, "colorfulness_weight", None), None)):
         if value != default:
             parts += [flag, str(value)]
     return " ".join(parts)

@@ -297,15 +297,48 @@ def downscale(img: np.ndarray, scale: int) -> np.ndarray:
     return bicubic_resize(img, img.shape[1] // scale, img.shape[0] // scale)
 
 
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # BT.601, as the restore engine's colorize step
+
+
+def to_gray(img: np.ndarray) -> np.ndarray:
+    """The colorization input: BT.601 luma, rounded, repeated to 3 channels; uint8 (H, W, 3)."""
+    luma = img.astype(np.float32) @ np.asarray(LUMA_WEIGHTS, np.float32)
+    return np.repeat(np.clip(np.rint(luma), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def colorize_calibration_photos() -> dict[str, np.ndarray]:
+    """Colour photos that are neither training nor held-out, for setting the colorizer's chroma gain: the left
+    view of skimage's ``stereo_motorcycle`` (Middlebury stereo data) and matplotlib's ``grace_hopper.jpg``
+    (US Navy photo, public domain); 256 px center crops. Works offline; missing ones are skipped."""
+    out: dict[str, np.ndarray] = {}
+    try:
+        import skimage.data
+
+        out["skimage:stereo_motorcycle"] = np.asarray(skimage.data.stereo_motorcycle()[0])[..., :3]
+    except Exception:  # noqa: BLE001 - optional data
+        pass
+    try:
+        import matplotlib
+
+        path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+        out["matplotlib:grace_hopper"] = np.asarray(Image.open(path).convert("RGB"))
+    except Exception:  # noqa: BLE001 - optional data
+        pass
+    return {k: center_crop(np.ascontiguousarray(v, dtype=np.uint8), HELDOUT_CROP) for k, v in out.items()}
+
+
 def degrade(img: np.ndarray, task: str, level: float, rng: np.random.Generator) -> np.ndarray:
-    """One degradation: task "denoise" (level = sigma), "jpeg" (level = quality) or "sr4" (level ignored)."""
+    """One degradation: task "denoise" (level = sigma), "jpeg" (level = quality), "sr4" or "colorize" (level
+    ignored; colorize = the photo turned grayscale)."""
     if task == "denoise":
         return add_gaussian_noise(img, level, rng)
     if task == "jpeg":
         return jpeg_compress(img, int(level))
     if task == "sr4":
         return downscale(img, 4)
-    raise BadInput(f"Unknown restoration task '{task}' (denoise, jpeg or sr4).")
+    if task == "colorize":
+        return to_gray(img)
+    raise BadInput(f"Unknown restoration task '{task}' (denoise, jpeg, sr4 or colorize).")
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ def tiny_data() -> rd.RestoreData:
     return rd.RestoreData(patches, heldout, sources)
 
 
-@pytest.mark.parametrize("task,patch", [("denoise", 16), ("jpeg", 16), ("sr4", 8)])
+@pytest.mark.parametrize("task,patch", [("denoise", 16), ("jpeg", 16), ("sr4", 8), ("colorize", 16)])
 def test_tiny_run_writes_a_model_spandrel_detects(tmp_path, tiny_data, task, patch):
     opts = rt.RestoreTrainOptions(task=task, steps=2, minutes=1.0, batch_size=2, patch=patch, threads=1,
                                   device="cpu", command=f"test {task}")
@@ -117,3 +117,32 @@ def test_shipped_faithful_x4_beats_bicubic():
     ours = rt.psnr_ssim_y(hr, rt.run_model(model, lr), 4)[0]
     bicubic = rt.psnr_ssim_y(hr, rd.bicubic_resize(lr, 128, 128), 4)[0]
     assert ours > bicubic + 1.0  # measured +2.4 dB on this crop (held-out mean +1.57)
+
+
+def test_colorize_batches_are_gray_inputs_of_colour_targets(tiny_data):
+    inp, target = rt.make_batch(tiny_data.patches, "colorize", np.random.default_rng(0), 2, 32)
+    assert torch.equal(inp[:, 0], inp[:, 1]) and torch.equal(inp[:, 0], inp[:, 2])
+    luma = sum(w * target[:, i] for i, w in enumerate(rd.LUMA_WEIGHTS))
+    assert float((inp[:, 0] - luma).abs().max()) <= 0.5 / 255 + 1e-6
+    assert float((target[:, 0] - target[:, 1]).abs().max()) > 0.05  # the target keeps its colour
+
+
+def test_shipped_colorizer_beats_the_gray_input_through_the_engine():
+    from PIL import Image
+
+    from genai_studio.core.media import ImageBuffer
+    from genai_studio.core.progress import CancelToken
+    from genai_studio.core.restore_jobs import RestoreSpec
+    from genai_studio.engines.restore.restore_run import run_restore
+
+    manifest, _ = _shipped("restore-colorize")
+    assert manifest.task == "colorize" and manifest.source.kind == "trained"
+    assert manifest.license == "GPL-3.0-or-later (trained here)" and manifest.defaults["default_for_task"] is True
+    coffee = np.asarray(Image.fromarray(skimage.data.coffee()).resize((171, 128), Image.Resampling.LANCZOS))
+    gray = rd.to_gray(coffee)  # held-out photo, never trained on
+    spec = RestoreSpec(image=ImageBuffer(gray), task="colorize", model_id=manifest.id, device="cpu")
+    out = run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).image.pixels[..., :3]
+    # luminance kept (up to rounding, and clipping where the colour leaves the gamut)
+    assert np.abs(rt.rgb_to_y(out) - rt.rgb_to_y(gray)).mean() <= 0.5
+    assert rt.psnr_ssim(coffee, out)[0] > rt.psnr_ssim(coffee, gray)[0] + 1.0
+    assert rt.colorfulness(out) > 10.0 and rt.colorfulness(gray) == 0.0
