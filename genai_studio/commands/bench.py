@@ -62,6 +62,13 @@ def _emit(report: dict, output: str | None) -> int:
     return 0
 
 
+def _report(make, output: str | None) -> int:
+    """Run a benchmark; a user-facing failure (no model, bad option) is one `error:` line and exit 2."""
+    from genai_studio.commands.reporting import run_reporting_errors
+
+    return run_reporting_errors(lambda: _emit(make(), output))
+
+
 def cmd_startup(args: argparse.Namespace) -> int:
     from genai_studio.bench.startup import bench_startup
 
@@ -70,50 +77,26 @@ def cmd_startup(args: argparse.Namespace) -> int:
 
 def cmd_melody(args: argparse.Namespace) -> int:
     from genai_studio.bench.melody import bench_melody
-    from genai_studio.core.errors import StudioError
 
-    try:
-        report = bench_melody(args.seeds, args.repeats, args.model)
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    return _emit(report, args.output)
+    return _report(lambda: bench_melody(args.seeds, args.repeats, args.model), args.output)
 
 
 def cmd_voice(args: argparse.Namespace) -> int:
     from genai_studio.bench.voice import bench_voice
-    from genai_studio.core.errors import StudioError
 
-    try:
-        report = bench_voice()
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    return _emit(report, args.output)
+    return _report(bench_voice, args.output)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from genai_studio.bench.restore import bench_restore
-    from genai_studio.core.errors import StudioError
 
-    try:
-        report = bench_restore(args.size, args.device)
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    return _emit(report, args.output)
+    return _report(lambda: bench_restore(args.size, args.device), args.output)
 
 
 def cmd_style(args: argparse.Namespace) -> int:
     from genai_studio.bench.art import bench_style
-    from genai_studio.core.errors import StudioError
 
-    try:
-        report = bench_style(args.size, args.repeats, args.device)
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    return _emit(report, args.output)
+    return _report(lambda: bench_style(args.size, args.repeats, args.device), args.output)
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:
@@ -122,7 +105,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     try:
         report = bench_upscale(args.models, args.size, args.device, args.tile, big_model=args.big_model,
                                skip_big=args.skip_big)
-    except RuntimeError as exc:
+    except RuntimeError as exc:  # e.g. CUDA asked for on a machine without it
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return _emit(report, args.output)

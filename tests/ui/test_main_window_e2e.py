@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from genai_studio.app import create_main_window, ensure_application
 from genai_studio.core.jobs import JobState, UpscaleSpec
-
-
-@pytest.fixture
-def window(qtbot, studio_home):
-    ensure_application()
-    w = create_main_window()
-    qtbot.addWidget(w)
-    w.project.ask_save_changes = lambda: "discard"  # closing at teardown must not wait on a modal prompt
-    w.show()
-    yield w
-    w.controller.shutdown()
-    w.project.shutdown()
 
 
 def _photo(path, w=40, h=32):

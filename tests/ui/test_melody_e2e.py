@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 
-from genai_studio.app import create_main_window, ensure_application
 from genai_studio.core.jobs import JobState
 from genai_studio.core.music import parse_key
-
-
-@pytest.fixture
-def window(qtbot, studio_home):
-    ensure_application()
-    w = create_main_window()
-    qtbot.addWidget(w)
-    w.project.ask_save_changes = lambda: "discard"
-    w.show()
-    yield w
-    w.controller.shutdown()
-    w.project.shutdown()
 
 
 def _wait_done(qtbot, window, count, timeout=60000):

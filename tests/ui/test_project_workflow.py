@@ -16,18 +16,6 @@ from PIL import Image
 from genai_studio.app import create_main_window, ensure_application
 
 
-@pytest.fixture
-def window(qtbot, studio_home):
-    ensure_application()
-    w = create_main_window()
-    qtbot.addWidget(w)
-    w.project.ask_save_changes = lambda: "discard"  # tests answer prompts explicitly where it matters
-    w.show()
-    yield w
-    w.controller.shutdown()
-    w.project.shutdown()
-
-
 def _png(path, w=20, h=16, seed=0):
     Image.fromarray((np.random.default_rng(seed).random((h, w, 3)) * 255).astype(np.uint8)).save(path)
     return str(path)

@@ -149,7 +149,6 @@ def encode_events(events: MelodyEvents, style: str) -> EncodedTune:
     pos_in = np.asarray(events.pos, np.int64)
     onsets = onset_ticks(pos_in, dur, bar)
     ends = onsets + dur
-    n = len(dur)
     exp_tick = np.concatenate([[0], ends])  # (T,) where each step's event is expected to start
     exp_pos = np.concatenate([[POS_START], exp_tick[1:] % bar])
     bar_feat = np.concatenate([[BAR_START], (exp_tick[1:] // bar) % PHRASE_BARS])
