@@ -8,11 +8,11 @@ import sys
 from genai_studio import __version__
 
 
-COMMANDS = ("gui", "upscale", "restore", "models", "bench", "project", "melody", "speak", "voice", "train", "style")
+COMMANDS = ("gui", "upscale", "restore", "models", "bench", "project", "melody", "speak", "voice", "train", "style", "generate")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.commands import bench, melody, models, project, restore, style, train, upscale, voice
+    from genai_studio.commands import bench, generate, melody, models, project, restore, style, train, upscale, voice
 
     parser = argparse.ArgumentParser(
         prog="genai-studio", description="GenAI Studio: offline creative AI. With no command, opens the app."
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     voice.register(sub)
     train.register(sub)
     style.register(sub)
+    generate.register(sub)
     return parser
 
 

@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from genai_studio.commands.train_restore import register_restore
 
     register_restore(which)
+    from genai_studio.commands.train_art import register_art
+
+    register_art(which)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 

@@ -198,6 +198,25 @@ def job_style(ctx: SelfTestContext) -> Outcome:
                   f"(mean change {moved[0]:.0f} and {moved[1]:.0f} levels)")
 
 
+def job_generate(ctx: SelfTestContext) -> Outcome:
+    """Two prompts, one seed, through the shipped emoji generator: 64x64 images that differ by prompt."""
+    from genai_studio.core.art_generate_jobs import GenerateSpec
+
+    cat = ctx.run_job(GenerateSpec(prompt="cat", count=2, seed=3))
+    rocket = ctx.run_job(GenerateSpec(prompt="rocket zzqx", count=2, seed=3))
+    shapes = {im.pixels.shape for r in (cat, rocket) for im in r.images}
+    if shapes != {(64, 64, 3)} or len(cat.images) != 2:
+        return failed(f"the generator made {len(cat.images)} images of shapes {sorted(shapes)}, expected 2 of 64x64")
+    a, b = (np.stack([im.pixels for im in r.images]).astype(np.float32) for r in (cat, rocket))
+    differ = float(np.abs(a - b).mean())
+    if not differ > 1.0:
+        return failed(f"the prompt does not change the generated images (mean difference {differ:.2f} levels)")
+    if rocket.unknown_words != ("zzqx",):
+        return failed(f"the unknown prompt word was not reported (got {rocket.unknown_words})")
+    return passed(f"2+2 images on {cat.device} in {cat.seconds + rocket.seconds:.2f} s "
+                  f"(prompts differ by {differ:.0f} levels)")
+
+
 @dataclass(frozen=True)
 class EngineFamily:
     key: str  # check name "engine.<key>"
@@ -224,7 +243,8 @@ FAMILIES: tuple[EngineFamily, ...] = (
                  ("genai_studio.core.restore_jobs", "genai_studio.engines.restore.restore_run")),
     EngineFamily("style", "style transfer (26 styles)", "art.style", job_style,
                  ("genai_studio.core.art_jobs", "genai_studio.engines.art.style_models")),
-    EngineFamily("generate", "generate (art)", "art.generate", None),
+    EngineFamily("generate", "generate (art)", "art.generate", job_generate,
+                 ("genai_studio.core.art_generate_jobs", "genai_studio.engines.art.vae_model")),
 )
 
 

@@ -62,8 +62,10 @@ def test_scratch_detect_only_writes_the_mask(tmp_path):
 
 def test_colorize_without_model_and_invalid_recipe_are_errors(tmp_path, capsys):
     src = _png(tmp_path / "in.png")
-    assert main(["restore", str(src), "-o", str(tmp_path / "o.png"), "--task", "colorize", "--quiet"]) == 2
-    assert "no colorization model is installed yet" in capsys.readouterr().err
+    # colorize has no classical method: asking for one is a clear error (the trained model is the default)
+    assert main(["restore", str(src), "-o", str(tmp_path / "o.png"), "--task", "colorize", "--model", "classical",
+                 "--quiet"]) == 2
+    assert "there is no model 'classical'" in capsys.readouterr().err
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"steps": [{"task": "denoise"}, {"task": "denoise", "settings": {"strength": 2}}]}))
     assert main(["restore", str(src), "-o", str(tmp_path / "o.png"), "--recipe", str(bad), "--quiet"]) == 2
