@@ -22,12 +22,14 @@ from genai_studio.ui.pianoroll.pane import PianoRollPane
 from genai_studio.ui.timeline.pane import TimelinePane
 from genai_studio.ui.window_settings import SettingsMixin
 from genai_studio.ui.window_tools import ToolPanelsMixin
+from genai_studio.ui.window_generate import GenerateToolsMixin
 from genai_studio.ui.window_restore import RestoreToolsMixin
 from genai_studio.ui.window_style import StyleToolsMixin
 from genai_studio.ui.window_voice import VoiceToolsMixin
 
 
-class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleToolsMixin, SettingsMixin, QMainWindow):
+class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleToolsMixin, GenerateToolsMixin,
+                 SettingsMixin, QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
                  settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +71,8 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.tools.addTab(self.recipe_panel, "Recipe")
         self.style_panel = self._new_style_panel()
         self.tools.addTab(self.style_panel, "Style")
+        self.generate_panel = self._new_generate_panel()
+        self.tools.addTab(self.generate_panel, "Generate")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -175,6 +179,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         image.addAction(ca["mask_tool"])
         image.addAction(self._action("Re&cipe…", self._show_recipe))
         image.addAction(self._action("St&yle Transfer…", self._show_style, "Ctrl+Shift+Y"))
+        image.addAction(self._action("&Generate…", self._show_generate, "Ctrl+Shift+G"))
 
         audio = bar.addMenu("&Audio")
         for key in ("play_stop", "stop", "metronome", "new_midi_clip"):
@@ -211,7 +216,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
             self.piano_roll_dock.hide()
 
     def _on_job_event(self, event: JobEvent) -> None:
-        if self._on_voice_event(event) or self._on_restore_event(event):
+        if self._on_voice_event(event) or self._on_restore_event(event) or self._on_generate_event(event):
             return
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result

@@ -1,0 +1,122 @@
+"""The Generate panel: prompt, seed, count, temperature, guidance → a grid of results; any result → a canvas layer.
+
+Results are shown as thumbnails in the panel (a 16-image grid would be too many layers); double-click one, or
+select several and press "Add to canvas", to make them layers.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from genai_studio.core.art_generate_jobs import (
+    DEFAULT_GENERATOR, GUIDANCE_RANGE, MAX_COUNT, TEMPERATURE_RANGE, GenerateResult, GenerateSpec,
+)
+from genai_studio.core.media import ImageBuffer
+from genai_studio.ui.canvas.qimage import thumbnail
+
+THUMB_PX = 96
+
+
+class GeneratePanel(QWidget):
+    submit_requested = Signal(object)  # GenerateSpec
+    add_to_canvas = Signal(object)  # list[ImageBuffer]
+    error = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._images: list[ImageBuffer] = []
+        box = QGroupBox("Generate")
+        self.prompt = QLineEdit()
+        self.prompt.setPlaceholderText("words from emoji names, e.g. smiling cat face, red heart, rocket")
+        self.prompt.returnPressed.connect(self.generate)
+        self.count = QSpinBox()
+        self.count.setRange(1, MAX_COUNT)
+        self.count.setValue(16)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(*TEMPERATURE_RANGE)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(1.0)
+        self.temperature.setToolTip("0 gives the prompt's average image; higher is more varied")
+        self.guidance = QDoubleSpinBox()
+        self.guidance.setRange(*GUIDANCE_RANGE)
+        self.guidance.setSingleStep(0.25)
+        self.guidance.setValue(1.0)
+        self.guidance.setToolTip("Above 1 follows the prompt more strongly; 0 ignores it")
+        self.size = QSpinBox()
+        self.size.setRange(64, 1024)
+        self.size.setSingleStep(64)
+        self.size.setValue(256)
+        self.size.setSuffix(" px")
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.clicked.connect(self.generate)
+        self.next_seed = QPushButton("New seed")
+        self.next_seed.clicked.connect(lambda: (self.seed.setValue(self.seed.value() + 1), self.generate()))
+        form = QFormLayout(box)
+        form.addRow("Prompt", self.prompt)
+        form.addRow("Count", self.count)
+        form.addRow("Seed", self.seed)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Guidance", self.guidance)
+        form.addRow("Size", self.size)
+        form.addRow(self.generate_button)
+        form.addRow(self.next_seed)
+
+        self.results = QListWidget()
+        self.results.setViewMode(QListWidget.ViewMode.IconMode)
+        self.results.setIconSize(QSize(THUMB_PX, THUMB_PX))
+        self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.results.itemDoubleClicked.connect(lambda item: self.add_to_canvas.emit([self._image(item)]))
+        self.words = QLabel()
+        self.words.setWordWrap(True)
+        self.add_button = QPushButton("Add selected to canvas")
+        self.add_button.clicked.connect(self.add_selected)
+        layout = QVBoxLayout(self)
+        layout.addWidget(box)
+        layout.addWidget(self.words)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.add_button)
+
+    def build_spec(self) -> GenerateSpec:
+        return GenerateSpec(model_id=DEFAULT_GENERATOR, prompt=self.prompt.text(), count=self.count.value(),
+                            seed=self.seed.value(), temperature=self.temperature.value(),
+                            guidance=self.guidance.value(), size=self.size.value())
+
+    def generate(self) -> None:
+        try:
+            spec = self.build_spec()
+        except ValueError as exc:
+            self.error.emit("Cannot generate", str(exc))
+            return
+        self.submit_requested.emit(spec)
+
+    def show_result(self, result: GenerateResult) -> None:
+        """Replace the thumbnails with ``result``'s images and say which prompt words were used or unknown."""
+        self._images = list(result.images)
+        self.results.clear()
+        for i, image in enumerate(self._images):
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(image, THUMB_PX))), str(i + 1))
+            item.setData(Qt.ItemDataRole.UserRole, i)
+            self.results.addItem(item)
+        parts = [f"Used: {', '.join(result.used_words) or 'no prompt words'}"]
+        if result.unknown_words:
+            parts.append(f"Unknown (ignored): {', '.join(result.unknown_words)}")
+        self.words.setText(" · ".join(parts))
+
+    def add_selected(self) -> None:
+        chosen = [self._image(item) for item in self.results.selectedItems()]
+        if not chosen:
+            self.error.emit("Nothing selected", "Select one or more generated images first.")
+            return
+        self.add_to_canvas.emit(chosen)
+
+    def _image(self, item: QListWidgetItem) -> ImageBuffer:
+        return self._images[int(item.data(Qt.ItemDataRole.UserRole))]
+

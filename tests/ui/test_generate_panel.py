@@ -1,0 +1,40 @@
+"""The Generate tab through the real window: a grid of results, unknown words shown, chosen images as layers."""
+
+from __future__ import annotations
+
+from genai_studio.core.jobs import JobState
+
+
+def _wait_done(qtbot, window, count):
+    qtbot.waitUntil(lambda: len(window.controller.jobs) >= count
+                    and all(r.state.finished for r in window.controller.jobs.values()), timeout=60000)
+    record = window.controller.jobs[max(window.controller.jobs)]
+    assert record.state is JobState.DONE, record.message
+
+
+def test_generate_shows_a_grid_and_adds_chosen_images_as_layers(qtbot, window):
+    panel = window.generate_panel
+    panel.prompt.setText("smiling cat zorblax")
+    panel.count.setValue(4)
+    panel.size.setValue(64)
+    panel.generate()
+    _wait_done(qtbot, window, 1)
+    qtbot.waitUntil(lambda: panel.results.count() == 4, timeout=5000)
+    assert "Unknown (ignored): zorblax" in panel.words.text() and "cat" in panel.words.text()
+    assert window.canvas_state.is_empty  # results wait in the panel until chosen
+    panel.results.item(0).setSelected(True)
+    panel.results.item(2).setSelected(True)
+    panel.add_selected()
+    layers = window.canvas_state.layers
+    assert len(layers) == 2 and layers[0].image.width == 64
+    window.undo_stack.undo()
+    assert window.canvas_state.is_empty  # both layers were one undo step
+
+
+def test_bad_settings_and_empty_selection_are_reported(qtbot, window):
+    errors = []
+    window.generate_panel.error.connect(lambda title, message: errors.append(title))
+    window.generate_panel.add_selected()
+    window.generate_panel.prompt.setText("x" * 600)
+    window.generate_panel.generate()
+    assert errors == ["Nothing selected", "Cannot generate"] and not window.controller.jobs
