@@ -29,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=64, help="pixels per image side (default 64, the native size; "
                    "larger is bicubic-upscaled)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--around", metavar="IMG", help="variations: images near this one (a result or any picture)")
+    p.add_argument("--spread", type=float, default=0.5, help="variations: distance from --around, 0–3 (default 0.5)")
+    p.add_argument("--walk", nargs=2, metavar=("A", "B"), help="a latent walk from image A to image B "
+                   "(frames + walk.gif)")
+    p.add_argument("--steps", type=int, default=8, help="--walk: frames, 2–64 (default 8)")
     p.add_argument("--vocabulary", action="store_true", help="print the words the model knows and exit")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_generate)
@@ -57,9 +62,18 @@ def _generate(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise BadInput("give an output folder: -o OUTDIR")
+    from genai_studio.core.art_generate_jobs import LatentWalkSpec
+    from genai_studio.mediaio.images import load_image
+
     try:
-        spec = GenerateSpec(model_id=args.model, prompt=args.prompt, count=args.count, seed=args.seed,
-                            temperature=args.temperature, guidance=args.guidance, size=args.size, device=args.device)
+        if args.walk:
+            spec = LatentWalkSpec(a=load_image(args.walk[0]), b=load_image(args.walk[1]), prompt=args.prompt,
+                                  steps=args.steps, size=args.size, model_id=args.model, device=args.device)
+        else:
+            around = load_image(args.around) if args.around else None
+            spec = GenerateSpec(model_id=args.model, prompt=args.prompt, count=args.count, seed=args.seed,
+                                temperature=args.temperature, guidance=args.guidance, size=args.size,
+                                around=around, spread=args.spread, device=args.device)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     out = Path(args.out)
@@ -69,6 +83,10 @@ def _generate(args: argparse.Namespace) -> int:
     for i, image in enumerate(result.images):
         save_image(image, out / f"{slug}-{args.seed}-{i + 1:02d}.png", provenance=spec.to_json())
     save_image(result.grid(), out / "grid.png", provenance=spec.to_json())
+    if args.walk:
+        from genai_studio.mediaio.animation import save_gif
+
+        save_gif(list(result.images), out / "walk.gif")
     if result.unknown_words:
         print(f"unknown words (ignored): {', '.join(result.unknown_words)}")
     if not args.quiet:

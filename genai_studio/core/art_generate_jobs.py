@@ -35,6 +35,8 @@ class GenerateSpec(JobSpec):
     temperature: float = 1.0  # scales the latent noise: 0 = the prompt's mean image
     guidance: float = 1.0  # > 1 exaggerates the prompt, 0 ignores it
     size: int = 64  # output px per image (bicubic from the native resolution)
+    around: ImageBuffer | None = None  # variations: sample near this image's latent code instead of the prior
+    spread: float = 0.5  # variations: how far from ``around`` (in prior standard deviations)
 
     def __post_init__(self) -> None:
         if not 1 <= self.count <= MAX_COUNT:
@@ -54,6 +56,8 @@ class GenerateSpec(JobSpec):
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         if len(self.prompt) > 500:
             raise ValueError("the prompt is longer than 500 characters")
+        if not 0.0 <= self.spread <= 3.0:
+            raise ValueError(f"spread must be between 0 and 3, got {self.spread:g}")
 
     @property
     def title(self) -> str:
@@ -62,9 +66,36 @@ class GenerateSpec(JobSpec):
 
 
 @dataclass(frozen=True, eq=False)
+class LatentWalkSpec(JobSpec):
+    """``steps`` images moving smoothly from image ``a`` to image ``b`` through the generator's latent space."""
+
+    a: ImageBuffer | None = None
+    b: ImageBuffer | None = None
+    prompt: str = ""
+    steps: int = 8
+    size: int = 64
+    model_id: str = DEFAULT_GENERATOR
+
+    def __post_init__(self) -> None:
+        if self.a is None or self.b is None:
+            raise ValueError("choose two images to walk between")
+        if not 2 <= self.steps <= 64:
+            raise ValueError(f"steps must be between 2 and 64, got {self.steps}")
+        low, high = SIZE_RANGE
+        if not low <= self.size <= high:
+            raise ValueError(f"size must be between {low} and {high} pixels, got {self.size}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+
+    @property
+    def title(self) -> str:
+        return f"Latent walk {self.a.name} → {self.b.name} ({self.steps} steps)"
+
+
+@dataclass(frozen=True, eq=False)
 class GenerateResult:
     images: tuple[ImageBuffer, ...]
-    spec: GenerateSpec
+    spec: JobSpec  # GenerateSpec or LatentWalkSpec
     device: str
     seconds: float
     used_words: tuple[str, ...] = ()  # prompt words the model knows

@@ -13,6 +13,7 @@ from typing import Any, Callable
 # name → "package.module:function". Keep sorted by name.
 ENGINES: dict[str, str] = {
     "art.generate": "genai_studio.engines.art.generate:run_generate",
+    "art.walk": "genai_studio.engines.art.explore:run_walk",
     "art.style": "genai_studio.engines.art.style:run_style",
     "engines.warmup": "genai_studio.engines.warmup:warm_up",
     "models.ensure_converted": "genai_studio.engines.restore.realesrgan:ensure_converted",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from genai_studio.core.art_generate_jobs import GenerateSpec
+from genai_studio.core.art_generate_jobs import GenerateSpec, LatentWalkSpec
 from genai_studio.core.art_jobs import StyleSpec
 from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
@@ -42,9 +42,10 @@ class JobRunner:
             # the named styles and the style-image networks are separate models of task "style"
             models = {e.id: e.paths for e in self.store.by_task("style")}
             return registry.call("art.style", spec, token, models)
-        if isinstance(spec, GenerateSpec):
+        if isinstance(spec, (GenerateSpec, LatentWalkSpec)):
             entry = self.store.get(spec.model_id)
-            return registry.call("art.generate", spec, token, entry.manifest, entry.weight_path)
+            engine = "art.generate" if isinstance(spec, GenerateSpec) else "art.walk"
+            return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
         if isinstance(spec, HumSpec):
             return registry.call("melody.hum", spec, token)
         if isinstance(spec, (SpeakSpec, SingSpec)):

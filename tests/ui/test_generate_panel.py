@@ -38,3 +38,36 @@ def test_bad_settings_and_empty_selection_are_reported(qtbot, window):
     window.generate_panel.prompt.setText("x" * 600)
     window.generate_panel.generate()
     assert errors == ["Nothing selected", "Cannot generate"] and not window.controller.jobs
+
+
+def test_variations_stay_near_and_a_walk_exports_as_gif(qtbot, window, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    panel = window.generate_panel
+    panel.prompt.setText("red heart")
+    panel.count.setValue(3)
+    panel.size.setValue(64)
+    panel.generate()
+    _wait_done(qtbot, window, 1)
+    qtbot.waitUntil(lambda: panel.results.count() == 3, timeout=5000)
+    first, third = panel._images[0], panel._images[2]
+    panel.results.item(0).setSelected(True)
+    panel.spread.setValue(0.2)
+    panel.vary_selected()
+    _wait_done(qtbot, window, 2)
+    qtbot.waitUntil(lambda: panel._images[0] is not first, timeout=5000)
+    near = np.mean([np.abs(im.to_float() - first.to_float()).mean() for im in panel._images])
+    far = np.abs(third.to_float() - first.to_float()).mean()
+    assert near < far / 2  # variations sit close to the chosen image
+    panel.results.clearSelection()
+    panel._images = [first, third]  # walk between the first and third originals
+    panel.show_result(type("R", (), {"images": (first, third), "used_words": (), "unknown_words": ()})())
+    panel.results.item(0).setSelected(True)
+    panel.results.item(1).setSelected(True)
+    panel.steps.setValue(5)
+    panel.walk_selected()
+    _wait_done(qtbot, window, 3)
+    qtbot.waitUntil(lambda: panel.results.count() == 5, timeout=5000)
+    assert panel.save_gif(str(tmp_path / "walk.gif"))
+    assert Image.open(tmp_path / "walk.gif").n_frames == 8  # 5 frames there, 3 back

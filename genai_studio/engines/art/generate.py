@@ -93,13 +93,22 @@ def run_generate(spec: GenerateSpec, token: ProgressToken, manifest: ModelManife
     known, unknown = gen.words(spec.prompt)
     cond = gen.condition(known).to(device)
     images: list[ImageBuffer] = []
+    if spec.around is not None:
+        from genai_studio.engines.art.explore import latent_of
+
+        centre = latent_of(gen, spec.around, cond)  # (1, latent)
     for first in range(0, spec.count, BATCH):
         token.check()
         batch = []
         for i in range(first, min(spec.count, first + BATCH)):
             # one generator per image: image i of seed s is the same whatever the count
             g = torch.Generator().manual_seed(spec.seed * 1_000_003 + i)
-            batch.append(gen.model.sample(cond, g, spec.temperature, spec.guidance))
+            if spec.around is None:
+                batch.append(gen.model.sample(cond, g, spec.temperature, spec.guidance))
+            else:
+                from genai_studio.engines.art.explore import decode_near
+
+                batch.append(decode_near(gen, centre, cond, g, spec.spread))
         pixels = (torch.cat(batch).clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
         for j, img in enumerate(pixels):
             images.append(ImageBuffer(_resize(img, spec.size), name=f"{spec.prompt.strip() or 'emoji'} "

@@ -6,15 +6,17 @@ select several and press "Add to canvas", to make them layers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QAbstractItemView, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from genai_studio.core.art_generate_jobs import (
-    DEFAULT_GENERATOR, GUIDANCE_RANGE, MAX_COUNT, TEMPERATURE_RANGE, GenerateResult, GenerateSpec,
+    DEFAULT_GENERATOR, GUIDANCE_RANGE, MAX_COUNT, TEMPERATURE_RANGE, GenerateResult, GenerateSpec, LatentWalkSpec,
 )
 from genai_studio.core.media import ImageBuffer
 from genai_studio.ui.canvas.qimage import thumbnail
@@ -78,11 +80,35 @@ class GeneratePanel(QWidget):
         self.words.setWordWrap(True)
         self.add_button = QPushButton("Add selected to canvas")
         self.add_button.clicked.connect(self.add_selected)
+        self.vary_button = QPushButton("Variations of selected")
+        self.vary_button.setToolTip("New images near the selected one (Spread sets how near)")
+        self.vary_button.clicked.connect(self.vary_selected)
+        self.spread = QDoubleSpinBox()
+        self.spread.setRange(0.0, 3.0)
+        self.spread.setSingleStep(0.1)
+        self.spread.setValue(0.5)
+        self.spread.setPrefix("Spread ")
+        self.walk_button = QPushButton("Walk between two selected")
+        self.walk_button.clicked.connect(self.walk_selected)
+        self.steps = QSpinBox()
+        self.steps.setRange(2, 64)
+        self.steps.setValue(8)
+        self.steps.setSuffix(" steps")
+        self.gif_button = QPushButton("Save results as GIF…")
+        self.gif_button.clicked.connect(self.save_gif_dialog)
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(self.words)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.add_button)
+        vary_row, walk_row = QHBoxLayout(), QHBoxLayout()
+        vary_row.addWidget(self.vary_button, 1)
+        vary_row.addWidget(self.spread)
+        walk_row.addWidget(self.walk_button, 1)
+        walk_row.addWidget(self.steps)
+        layout.addLayout(vary_row)
+        layout.addLayout(walk_row)
+        layout.addWidget(self.gif_button)
 
     def build_spec(self) -> GenerateSpec:
         return GenerateSpec(model_id=DEFAULT_GENERATOR, prompt=self.prompt.text(), count=self.count.value(),
@@ -116,6 +142,51 @@ class GeneratePanel(QWidget):
             self.error.emit("Nothing selected", "Select one or more generated images first.")
             return
         self.add_to_canvas.emit(chosen)
+
+    def vary_selected(self) -> None:
+        chosen = [self._image(item) for item in self.results.selectedItems()]
+        if len(chosen) != 1:
+            self.error.emit("Cannot make variations", "Select exactly one image to make variations of.")
+            return
+        try:
+            spec = replace(self.build_spec(), around=chosen[0], spread=self.spread.value())
+        except ValueError as exc:
+            self.error.emit("Cannot make variations", str(exc))
+            return
+        self.submit_requested.emit(spec)
+
+    def walk_selected(self) -> None:
+        chosen = [self._image(item) for item in self.results.selectedItems()]
+        if len(chosen) != 2:
+            self.error.emit("Cannot walk", "Select exactly two images to walk between.")
+            return
+        try:
+            spec = LatentWalkSpec(a=chosen[0], b=chosen[1], prompt=self.prompt.text(), steps=self.steps.value(),
+                                  size=self.size.value(), model_id=DEFAULT_GENERATOR)
+        except ValueError as exc:
+            self.error.emit("Cannot walk", str(exc))
+            return
+        self.submit_requested.emit(spec)
+
+    def save_gif(self, path: str) -> bool:
+        """All shown results, in order, as a looping GIF (a walk plays there and back)."""
+        from genai_studio.core.errors import StudioError
+        from genai_studio.mediaio.animation import save_gif
+
+        try:
+            save_gif(self._images, path)
+        except (StudioError, OSError) as exc:
+            self.error.emit("Cannot save the GIF", getattr(exc, "message", None) or str(exc))
+            return False
+        return True
+
+    def save_gif_dialog(self) -> None:
+        if len(self._images) < 2:
+            self.error.emit("Nothing to animate", "Generate or walk first: a GIF needs at least two images.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save GIF", "walk.gif", "GIF animation (*.gif)")
+        if path:
+            self.save_gif(path)
 
     def _image(self, item: QListWidgetItem) -> ImageBuffer:
         return self._images[int(item.data(Qt.ItemDataRole.UserRole))]
