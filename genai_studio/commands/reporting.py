@@ -42,3 +42,18 @@ def progress_printer(label: str, quiet: bool):
         sys.stderr.flush()
 
     return show
+
+
+def run_training(train, out_dir: str, options) -> int:
+    """Run a ``train_*(out_dir, options, log)`` function, printing its log lines as they come; a user-facing
+    failure is one `error:` line and exit 2."""
+    from pathlib import Path
+
+    try:
+        result = train(Path(out_dir), options, log=lambda line: print(line, flush=True))
+    except StudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    steps = getattr(result, "steps_done", None)
+    print(f"wrote {result.weights} and {result.manifest}" + (f" after {steps} steps" if steps is not None else ""))
+    return 0

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from genai_studio.core.errors import StudioError
+from genai_studio.commands.reporting import run_training
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -44,13 +43,7 @@ def cmd_train_melody(args: argparse.Namespace) -> int:
                            max_minutes=args.max_minutes, threads=args.threads, limit_tunes=args.limit,
                            max_batches=args.max_batches,
                            command=_reconstruct(args))
-    try:
-        result = train_melody(Path(args.out), options, log=lambda line: print(line, flush=True))
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    print(f"wrote {result.weights} and {result.manifest}")
-    return 0
+    return run_training(train_melody, args.out, options)
 
 
 def _reconstruct(args: argparse.Namespace) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from genai_studio.core.errors import StudioError
+from genai_studio.commands.reporting import run_training
 
 FAMILIES = ("vae",)
 
@@ -43,13 +43,7 @@ def cmd_train_art(args: argparse.Namespace) -> int:
                               lr=args.lr, kl_weight=args.kl_weight, device=args.device, threads=args.threads,
                               data_dir=Path(args.data) if args.data else None, evaluate=not args.no_eval,
                               command=_reconstruct(args))
-    try:
-        result = train_art_vae(Path(args.out), options, log=lambda line: print(line, flush=True))
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    print(f"wrote {result.weights} and {result.manifest} after {result.steps_done} steps")
-    return 0
+    return run_training(train_art_vae, args.out, options)
 
 
 def _reconstruct(args: argparse.Namespace) -> str:

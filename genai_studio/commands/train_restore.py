@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from genai_studio.core.errors import StudioError
+from genai_studio.commands.reporting import run_training
 
 TASK_CHOICES = ("denoise", "jpeg", "sr4", "colorize")
 
@@ -49,13 +48,7 @@ def cmd_train_restore(args: argparse.Namespace) -> int:
                                   command=_reconstruct(args))
     if getattr(args, "colorfulness_weight", None) is not None:
         options.colorfulness_weight = args.colorfulness_weight
-    try:
-        result = train_restore(Path(args.out), options, log=lambda line: print(line, flush=True))
-    except StudioError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    print(f"wrote {result.weights} and {result.manifest} after {result.steps_done} steps")
-    return 0
+    return run_training(train_restore, args.out, options)
 
 
 def _reconstruct(args: argparse.Namespace) -> str:
