@@ -44,18 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def mask_from_image(mask_image: ImageBuffer, image: ImageBuffer, name: str = "the mask") -> np.ndarray:
-    """An image → (H, W) uint8 mask: its alpha when it has real transparency, else its luminance.
+    """An image → (H, W) uint8 mask (alpha when it has real transparency, else luminance) of ``image``'s
+    size; BadInput when the sizes differ (naming both) or when it selects nothing."""
+    from genai_studio.mediaio.masks import mask_from_image as read_mask
 
-    BadInput when its size differs from ``image`` (naming both sizes) or when it selects nothing.
-    """
-    px = mask_image.to_uint8()
-    if mask_image.has_alpha and px[..., 3].min() < 255:
-        mask = px[..., 3].copy()
-    else:
-        mask = np.rint(px[..., 0] * 0.299 + px[..., 1] * 0.587 + px[..., 2] * 0.114).astype(np.uint8)
-    if mask.shape != (image.height, image.width):
-        raise BadInput(f"{name} is {mask.shape[1]}×{mask.shape[0]} but {image.name} is "
-                       f"{image.width}×{image.height}; they must be the same size")
+    mask = read_mask(mask_image, (image.width, image.height), target_name=image.name)
     if not (mask > 127).any():
         raise BadInput(f"{name} is empty: nothing in it is white or opaque")
     return mask

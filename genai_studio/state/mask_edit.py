@@ -16,6 +16,7 @@ import numpy as np
 
 from genai_studio.core.errors import BadInput
 from genai_studio.core.media import ImageBuffer
+from genai_studio.mediaio.masks import luminance, mask_from_image
 from genai_studio.state.canvas_state import CanvasState, Layer
 
 MASK_COLOR = (255, 0, 0)
@@ -31,12 +32,6 @@ def mask_values(image: ImageBuffer) -> np.ndarray:
     if image.has_alpha:
         return np.ascontiguousarray(pixels[..., 3])
     return luminance(pixels)
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3+) uint8 → (H, W) uint8, Rec. 601 weights."""
-    weights = np.array([0.299, 0.587, 0.114], np.float32)
-    return np.clip(np.rint(rgb[..., :3].astype(np.float32) @ weights), 0, 255).astype(np.uint8)
 
 
 def mask_image(values: np.ndarray, name: str = "Mask") -> ImageBuffer:
@@ -141,25 +136,6 @@ def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
             else:
                 np.maximum(out, row_max, out=out)
     return out
-
-
-def mask_from_image(image: ImageBuffer, size: tuple[int, int], source: str = "auto") -> np.ndarray:
-    """(H, W) uint8 from an imported picture: ``source`` "alpha", "luminance" or "auto".
-
-    "auto" takes the alpha channel when the picture has a non-opaque one (a cut-out), else luminance
-    (white = apply). ``size`` is the (width, height) the mask must have; other sizes are refused, since
-    resizing would silently move the masked area.
-    """
-    if (image.width, image.height) != tuple(size):
-        raise BadInput(f"The mask image {image.name} is {image.width}×{image.height} but the image is "
-                       f"{size[0]}×{size[1]}; they must be the same size.")
-    pixels = image.to_uint8()
-    if source not in ("auto", "alpha", "luminance"):
-        raise ValueError(f"source must be auto, alpha or luminance, got {source!r}")
-    if source == "alpha" and not image.has_alpha:
-        raise BadInput(f"The mask image {image.name} has no alpha channel; import it by luminance instead.")
-    use_alpha = source == "alpha" or (source == "auto" and image.has_alpha and bool((pixels[..., 3] < 255).any()))
-    return np.ascontiguousarray(pixels[..., 3]) if use_alpha else luminance(pixels)
 
 
 # ------------------------------------------------------------------------------- undoable edits

@@ -8,7 +8,8 @@ import pytest
 from genai_studio.core.errors import BadInput
 from genai_studio.core.media import ImageBuffer
 from genai_studio.state.canvas_state import CanvasState
-from genai_studio.state.mask_edit import MaskEditor, grow, mask_from_image, mask_values, paint_stroke
+from genai_studio.mediaio.masks import mask_from_image
+from genai_studio.state.mask_edit import MaskEditor, grow, mask_values, paint_stroke
 
 W, H = 64, 48
 

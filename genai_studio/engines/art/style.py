@@ -27,6 +27,7 @@ from genai_studio.core.errors import ModelError
 from genai_studio.core.jobs import ImageResult
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import ProgressToken
+from genai_studio.engines.masks import feather
 from genai_studio.engines.art import style_models
 
 MULTISTYLE_ID = "style-multistyle26"
@@ -35,18 +36,7 @@ PREDICT_SIZE = 256  # px, side of the square the style predictor sees
 TRANSFORM_SIZE = 384  # px, side of the square the arbitrary transformer works on
 MULTISTYLE_STRIDE = 4  # the multi-style network halves the size twice, so sides must be multiples of 4
 
-FEATHER_PX = 3.0  # Gaussian σ of the soft edge given to a user's mask, as in the restore engine
 ModelPaths = Mapping[str, Sequence[Path]]  # model id → that model's file paths (manifest order)
-
-
-def feather(mask: np.ndarray, sigma: float = FEATHER_PX) -> np.ndarray:
-    """(H, W) bool → (H, W) float32 weight: 1 on the mask, a smooth ramp just outside it, 0 further away.
-
-    The restore engine's twin; not imported from there because that module loads torch, which this
-    onnxruntime engine never needs.
-    """
-    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-    return np.maximum(soft, mask.astype(np.float32)).clip(0.0, 1.0)
 
 
 def _model_file(models: ModelPaths, model_id: str, name: str) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from genai_studio.core.errors import BadInput, ModelError
@@ -24,11 +23,11 @@ from genai_studio.core.jobs import ImageResult
 from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import ProgressToken
+from genai_studio.engines.masks import feather
 from genai_studio.core.restore_jobs import CLASSICAL, RestoreSpec
 from genai_studio.engines.restore import classical
 from genai_studio.engines.restore.scratches import detect_scratches
 
-FEATHER_PX = 3.0  # Gaussian σ of the soft edge given to a user's mask
 DEFAULT_SENSITIVITY = 0.5
 # (task, model_id) → classical method, for runs without a model. "" is the task's default when no
 # trained model is installed: our membrane fill for holes; CLASSICAL is the textbook baseline.
@@ -52,13 +51,6 @@ def is_classical(task: str, model_id: str) -> bool:
 def is_grayscale(pixels: np.ndarray) -> bool:
     """(H, W, C) integer pixels with R = G = B everywhere."""
     return bool(np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 0], pixels[..., 2]))
-
-
-def feather(mask: np.ndarray, sigma: float = FEATHER_PX) -> np.ndarray:
-    """(H, W) bool → (H, W) float32 weight: 1 well inside, 0 well outside, a smooth ramp across the edge."""
-    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-    # keep the whole selected area at full effect: the ramp lies mostly outside the brushed area
-    return np.maximum(soft, mask.astype(np.float32)).clip(0, 1)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
