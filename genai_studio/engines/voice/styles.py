@@ -53,16 +53,10 @@ def analyze_speech(samples: np.ndarray, sample_rate: int, f0: np.ndarray | None 
 
     ``f0`` (frames,) may be given to analyse the spectrum against a known or corrected pitch track.
     """
-    import pyworld
-
     x = np.ascontiguousarray(samples, dtype=np.float64).reshape(-1)
     if f0 is None:
         f0, _ = track_f0(x, sample_rate, f0_floor, f0_ceil)
-    f0 = np.ascontiguousarray(f0, dtype=np.float64)
-    times = np.arange(len(f0)) * (world.FRAME_PERIOD_MS / 1000.0)
-    sp = pyworld.cheaptrick(x, f0, times, sample_rate)
-    ap = pyworld.d4c(x, f0, times, sample_rate)
-    return world.WorldFeatures(f0=f0, sp=sp, ap=ap, sample_rate=sample_rate)
+    return world.analyze(x, sample_rate, f0=f0)
 
 
 def apply_prosody(samples: np.ndarray, sample_rate: int, *, pitch_semitones: float, pitch_range: float,

@@ -272,22 +272,13 @@ def _warp_envelope(sp: np.ndarray, ratio: float) -> np.ndarray:
 
 
 def track_f0(x: np.ndarray, rate: int) -> np.ndarray:
-    """Mono (frames,) float64 → (5 ms frames,) f0 in Hz, 0 = unvoiced (Harvest, world's f0 range)."""
-    import pyworld
-
-    f0, _ = pyworld.harvest(np.ascontiguousarray(x, dtype=np.float64), rate, f0_floor=world.F0_FLOOR_HZ,
-                            f0_ceil=world.F0_CEIL_HZ, frame_period=world.FRAME_PERIOD_MS)
-    return f0
+    """Mono (frames,) → (5 ms frames,) f0 in Hz, 0 = unvoiced (Harvest, world's f0 range)."""
+    return world.harvest_f0(x, rate)
 
 
 def _features(x: np.ndarray, rate: int, f0: np.ndarray) -> world.WorldFeatures:
-    """CheapTrick envelope and D4C aperiodicity for the given f0 track, as ``world.analyze`` computes them."""
-    import pyworld
-
-    times = np.arange(len(f0)) * (world.FRAME_PERIOD_MS / 1000.0)
-    sp = pyworld.cheaptrick(x, f0, times, rate)
-    ap = pyworld.d4c(x, f0, times, rate)
-    return world.WorldFeatures(f0=f0, sp=sp, ap=ap, sample_rate=rate)
+    """CheapTrick envelope and D4C aperiodicity for the given f0 track."""
+    return world.analyze(x, rate, f0=f0)
 
 
 def _median_core_f0(f0s: list[list[np.ndarray]], bounds: list[int], rate: int) -> float:

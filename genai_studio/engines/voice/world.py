@@ -49,15 +49,21 @@ def analyze(samples: np.ndarray, sample_rate: int, f0: np.ndarray | None = None,
     x = np.ascontiguousarray(samples, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"analyze needs mono (frames,) samples, got shape {x.shape}")
-    if f0 is None:
-        f0, times = pyworld.harvest(x, sample_rate, f0_floor=f0_floor, f0_ceil=f0_ceil,
-                                    frame_period=FRAME_PERIOD_MS)
-    else:
-        f0 = np.ascontiguousarray(f0, dtype=np.float64)
-        times = np.arange(len(f0)) * FRAME_PERIOD_MS / 1000.0
+    f0 = harvest_f0(x, sample_rate, f0_floor, f0_ceil) if f0 is None else np.ascontiguousarray(f0, np.float64)
+    times = np.arange(len(f0)) * FRAME_PERIOD_MS / 1000.0
     sp = pyworld.cheaptrick(x, f0, times, sample_rate)
     ap = pyworld.d4c(x, f0, times, sample_rate)
     return WorldFeatures(f0=f0, sp=sp, ap=ap, sample_rate=sample_rate)
+
+
+def harvest_f0(samples: np.ndarray, sample_rate: int, f0_floor: float = F0_FLOOR_HZ,
+               f0_ceil: float = F0_CEIL_HZ) -> np.ndarray:
+    """Mono (frames,) samples → (5 ms frames,) float64 f0 in Hz, 0 = unvoiced, by Harvest."""
+    import pyworld
+
+    x = np.ascontiguousarray(samples, dtype=np.float64)
+    f0, _times = pyworld.harvest(x, sample_rate, f0_floor=f0_floor, f0_ceil=f0_ceil, frame_period=FRAME_PERIOD_MS)
+    return f0
 
 
 def synthesize(features: WorldFeatures) -> np.ndarray:
