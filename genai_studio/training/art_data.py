@@ -229,3 +229,13 @@ def load_art_data(cache_dir: Path | None = None, build_if_missing: bool = True,
     source = json.loads(source_file.read_text()) if source_file.exists() else {}
     return ArtData(images, tuple(str(n) for n in names), tuple(str(s) for s in seqs), heldout.astype(bool),
                    tuple(vocabulary), source)
+
+
+BUILTIN_SETS = ("emoji",)  # registry-built training sets: ``genai-studio train art --data emoji``
+
+
+def load_builtin(name: str, cache_dir: Path | None = None, log: Callable[[str], None] = print) -> ArtData:
+    """A built-in training set by name (built from its Debian package on first use)."""
+    if name == "emoji":
+        return load_art_data(cache_dir, log=log)
+    raise BadInput(f"unknown built-in art set {name!r}; known: {', '.join(BUILTIN_SETS)}")

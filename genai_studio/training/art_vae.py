@@ -43,6 +43,7 @@ class ArtTrainOptions:
     data_dir: Path | None = None  # art-data cache folder (built on first use when None)
     evaluate: bool = True
     command: str = ""
+    model_id: str = MODEL_ID  # file stem of the weights and manifest
 
 
 @dataclass(frozen=True)
