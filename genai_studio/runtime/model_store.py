@@ -33,6 +33,7 @@ from genai_studio import paths
 from genai_studio.core.errors import ModelError
 from genai_studio.core.manifest import ModelFile, ModelManifest, ModelSource, read_manifest, write_manifest
 from genai_studio.engines import registry
+from genai_studio.runtime.trained_install import TRAINED_MANIFEST, install_trained, is_art_generator
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ class ModelEntry:
 
     @property
     def removable(self) -> bool:
-        return not self.builtin and self.manifest.source.kind == "imported"
+        """Imported and trained models (everything in the user models folder) can be removed."""
+        return not self.builtin
 
     @property
     def size_bytes(self) -> int:
@@ -157,12 +159,16 @@ class ModelStore:
         leaves no trace in the user models dir.
         """
         src = Path(path).expanduser()
+        if src.is_dir() and (src / TRAINED_MANIFEST).is_file():  # the folder `train art -o` wrote
+            return self.install_trained(src, name)
         if not src.is_file():
             raise ModelError(f"Model file '{src}' does not exist.")
         if src.suffix.lower() == ".onnx" or src.name.lower().endswith(".onnx.json"):
             from genai_studio.runtime.voice_import import import_piper_voice
 
             return import_piper_voice(self, src, name)
+        if src.suffix.lower() == ".json" or is_art_generator(src):  # a generator trained here: installed with its manifest, not detected
+            return self.install_trained(src, name)
         if src.suffix.lower() not in IMPORTABLE_EXTENSIONS:
             raise ModelError(
                 f"'{src.name}' is not a model file this app can import; expected one of "
@@ -201,11 +207,17 @@ class ModelStore:
         self._save_hashes()
         return self.get(model_id)
 
+    def install_trained(self, source: str | os.PathLike[str], name: str | None = None) -> ModelEntry:
+        """Add a generator trained here (its folder, manifest or weights) to the user models."""
+        model_id = install_trained(self.user_dir, Path(source), {e.id for e in self.list()},
+                                   lambda p: registry.call("models.sha256", p), name)
+        return self.get(model_id)
+
     def remove(self, model_id: str) -> None:
         """Delete an imported model's folder. Built-in models cannot be removed."""
         entry = self.get(model_id)
         if not entry.removable:
-            raise ModelError(f"'{model_id}' is a built-in model; only imported models can be removed.")
+            raise ModelError(f"'{model_id}' is a built-in model; only imported or trained models can be removed.")
         folder = entry.manifest_path.parent
         # Never delete outside the user models dir, whatever a manifest path says.
         if folder.resolve().parent != self.user_dir.resolve():

@@ -34,8 +34,9 @@ from genai_studio.ui.background import run_in_background
 
 COLUMNS = ("Name", "ID", "Task", "Architecture", "Scale", "Size", "Source", "License", "Status")
 STATUS_COLUMN = COLUMNS.index("Status")
-FILE_FILTER = ("Models (*.safetensors *.pth *.pt *.ckpt *.onnx);;Restoration weights (*.safetensors *.pth *.pt *.ckpt);;"
-               "Piper voices (*.onnx);;All files (*)")
+FILE_FILTER = ("Models (*.safetensors *.pth *.pt *.ckpt *.onnx manifest.json);;"
+               "Restoration weights (*.safetensors *.pth *.pt *.ckpt);;Piper voices (*.onnx);;"
+               "Generators trained here (manifest.json *.safetensors);;All files (*)")
 # Statuses that mean the weights cannot be trusted or used as they are.
 _BAD_STATUSES = {"missing", "sha256 mismatch"}
 
