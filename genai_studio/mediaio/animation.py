@@ -26,3 +26,19 @@ def save_gif(images: list[ImageBuffer], path: str | os.PathLike[str], frame_ms: 
     p = Path(path)
     write_bytes_atomic(p, buffer.getvalue())
     return p
+
+
+def save_frames(images: list[ImageBuffer], folder: str | os.PathLike[str], stem: str = "frame") -> list[Path]:
+    """Each image as ``folder/stem-001.png`` … (numbered in order, zero-padded so they sort); returns the paths."""
+    from genai_studio.mediaio.images import save_image
+
+    if not images:
+        raise BadInput("there are no frames to save")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    digits = max(3, len(str(len(images))))
+    paths = []
+    for i, image in enumerate(images):
+        paths.append(out / f"{stem}-{i + 1:0{digits}d}.png")
+        save_image(image, paths[-1])
+    return paths

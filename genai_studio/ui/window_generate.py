@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from genai_studio.core.art_generate_jobs import GenerateResult
 from genai_studio.core.jobs import JobEvent, JobState
-from genai_studio.ui.panels.generate_panel import GeneratePanel
+from genai_studio.ui.panels.generate_panel import GeneratePanel, generator_choices
 
 
 class GenerateToolsMixin:
@@ -15,7 +15,11 @@ class GenerateToolsMixin:
         panel.submit_requested.connect(self.submit_job)
         panel.error.connect(self.show_error)
         panel.add_to_canvas.connect(self.add_generated_layers)
+        panel.set_models(generator_choices(self.store.by_task("generate")))
         return panel
+
+    def refresh_generators(self) -> None:
+        self.generate_panel.set_models(generator_choices(self.store.by_task("generate")))
 
     def _on_generate_event(self, event: JobEvent) -> bool:
         if event.state is JobState.DONE and isinstance(event.result, GenerateResult):

@@ -18,6 +18,7 @@ class SettingsMixin:
         self.refresh_upscale_models()
         self.refresh_voices()
         self.refresh_restore_models()
+        self.refresh_generators()
 
     def show_preferences(self) -> None:
         from genai_studio.runtime.playback import list_output_devices
@@ -49,6 +50,7 @@ class SettingsMixin:
             self.refresh_upscale_models()
         self.refresh_voices()
         self.refresh_restore_models()
+        self.refresh_generators()
         try:
             save_settings(new)
         except StudioError as exc:

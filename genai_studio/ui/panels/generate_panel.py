@@ -6,12 +6,12 @@ select several and press "Add to canvas", to make them layers.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -24,6 +24,25 @@ from genai_studio.ui.canvas.qimage import thumbnail
 THUMB_PX = 96
 
 
+@dataclass(frozen=True)
+class GeneratorChoice:
+    """One generator in the Model box: built-in or trained here."""
+
+    model_id: str
+    name: str
+    vocabulary: tuple[str, ...] = ()  # prompt words it knows; empty = unconditional
+    description: str = ""
+
+
+def generator_choices(entries) -> list[GeneratorChoice]:
+    """Model-store entries of task "generate" → choices, built-in first (the store's order)."""
+    out = []
+    for e in entries:
+        vocab = e.manifest.defaults.get("vocabulary", []) if isinstance(e.manifest.defaults, dict) else []
+        out.append(GeneratorChoice(e.id, e.name, tuple(str(w) for w in vocab), e.manifest.description))
+    return out
+
+
 class GeneratePanel(QWidget):
     submit_requested = Signal(object)  # GenerateSpec
     add_to_canvas = Signal(object)  # list[ImageBuffer]
@@ -33,6 +52,10 @@ class GeneratePanel(QWidget):
         super().__init__(parent)
         self._images: list[ImageBuffer] = []
         box = QGroupBox("Generate")
+        self.model = QComboBox()
+        self.model.setToolTip("Which generator draws: the built-ins, or one you trained (Image ▸ Train Generator on a Folder…)")
+        self.model.currentIndexChanged.connect(self._model_changed)
+        self._choices: list[GeneratorChoice] = []
         self.prompt = QLineEdit()
         self.prompt.setPlaceholderText("words from emoji names, e.g. smiling cat face, red heart, rocket")
         self.prompt.returnPressed.connect(self.generate)
@@ -61,6 +84,7 @@ class GeneratePanel(QWidget):
         self.next_seed = QPushButton("New seed")
         self.next_seed.clicked.connect(lambda: (self.seed.setValue(self.seed.value() + 1), self.generate()))
         form = QFormLayout(box)
+        form.addRow("Model", self.model)
         form.addRow("Prompt", self.prompt)
         form.addRow("Count", self.count)
         form.addRow("Seed", self.seed)
@@ -96,6 +120,9 @@ class GeneratePanel(QWidget):
         self.steps.setSuffix(" steps")
         self.gif_button = QPushButton("Save results as GIF…")
         self.gif_button.clicked.connect(self.save_gif_dialog)
+        self.frames_button = QPushButton("Save results as frames…")
+        self.frames_button.setToolTip("Every shown result as a numbered PNG (frame-001.png …) in a folder")
+        self.frames_button.clicked.connect(self.save_frames_dialog)
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(self.words)
@@ -108,10 +135,44 @@ class GeneratePanel(QWidget):
         walk_row.addWidget(self.steps)
         layout.addLayout(vary_row)
         layout.addLayout(walk_row)
-        layout.addWidget(self.gif_button)
+        export_row = QHBoxLayout()
+        export_row.addWidget(self.gif_button)
+        export_row.addWidget(self.frames_button)
+        layout.addLayout(export_row)
+
+    def set_models(self, choices: list[GeneratorChoice]) -> None:
+        """Fill the Model box, keeping the current choice when it is still there."""
+        current = self.model_id
+        self._choices = list(choices)
+        self.model.blockSignals(True)
+        self.model.clear()
+        for c in self._choices:
+            self.model.addItem(c.name, c.model_id)
+            self.model.setItemData(self.model.count() - 1, c.description, Qt.ItemDataRole.ToolTipRole)
+        index = max(0, self.model.findData(current))
+        self.model.setCurrentIndex(index)
+        self.model.blockSignals(False)
+        self._model_changed()
+
+    @property
+    def model_id(self) -> str:
+        return self.model.currentData() or DEFAULT_GENERATOR
+
+    def _model_changed(self, *_: object) -> None:
+        choice = next((c for c in self._choices if c.model_id == self.model_id), None)
+        if choice is None:
+            return
+        if choice.vocabulary:
+            sample = ", ".join(choice.vocabulary[:6])
+            self.prompt.setPlaceholderText(f"words this model knows, e.g. {sample}")
+            self.prompt.setToolTip(f"{len(choice.vocabulary)} known words: {', '.join(choice.vocabulary[:60])}"
+                                   + (" …" if len(choice.vocabulary) > 60 else ""))
+        else:
+            self.prompt.setPlaceholderText("this model takes no prompt: leave empty")
+            self.prompt.setToolTip("Trained without labels, so it draws from everything it saw.")
 
     def build_spec(self) -> GenerateSpec:
-        return GenerateSpec(model_id=DEFAULT_GENERATOR, prompt=self.prompt.text(), count=self.count.value(),
+        return GenerateSpec(model_id=self.model_id, prompt=self.prompt.text(), count=self.count.value(),
                             seed=self.seed.value(), temperature=self.temperature.value(),
                             guidance=self.guidance.value(), size=self.size.value())
 
@@ -162,7 +223,7 @@ class GeneratePanel(QWidget):
             return
         try:
             spec = LatentWalkSpec(a=chosen[0], b=chosen[1], prompt=self.prompt.text(), steps=self.steps.value(),
-                                  size=self.size.value(), model_id=DEFAULT_GENERATOR)
+                                  size=self.size.value(), model_id=self.model_id)
         except ValueError as exc:
             self.error.emit("Cannot walk", str(exc))
             return
@@ -187,6 +248,25 @@ class GeneratePanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Save GIF", "walk.gif", "GIF animation (*.gif)")
         if path:
             self.save_gif(path)
+
+    def save_frames(self, folder: str) -> bool:
+        from genai_studio.core.errors import StudioError
+        from genai_studio.mediaio.animation import save_frames
+
+        try:
+            save_frames(self._images, folder)
+        except (StudioError, OSError) as exc:
+            self.error.emit("Cannot save the frames", getattr(exc, "message", None) or str(exc))
+            return False
+        return True
+
+    def save_frames_dialog(self) -> None:
+        if not self._images:
+            self.error.emit("Nothing to save", "Generate or walk first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Save frames into folder")
+        if folder:
+            self.save_frames(folder)
 
     def _image(self, item: QListWidgetItem) -> ImageBuffer:
         return self._images[int(item.data(Qt.ItemDataRole.UserRole))]
