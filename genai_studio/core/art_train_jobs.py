@@ -126,6 +126,7 @@ class TrainArtSpec(JobSpec):
     sample_every: int = 100  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     control: TrainControl | None = field(default=None, compare=False)
+    long_running = True  # the controller gives it a worker of its own (not a field: not part of the spec)
 
     def __post_init__(self) -> None:
         if not self.data_dir:

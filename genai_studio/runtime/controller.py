@@ -58,6 +58,9 @@ class JobController(QObject):
     def submit(self, spec: JobSpec, runner: JobRunner | None = None) -> int:
         job_id = next(self._ids)
         worker_name = worker_for(spec.device)
+        if getattr(spec, "long_running", False):
+            # Training runs for hours: its own queue, so generating or restoring never waits behind it.
+            worker_name += "-training"
         record = JobRecord(job_id, spec, worker_name)
         self.jobs[job_id] = record
         self.submitted.emit(record)

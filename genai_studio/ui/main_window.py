@@ -25,11 +25,12 @@ from genai_studio.ui.window_tools import ToolPanelsMixin
 from genai_studio.ui.window_generate import GenerateToolsMixin
 from genai_studio.ui.window_restore import RestoreToolsMixin
 from genai_studio.ui.window_style import StyleToolsMixin
+from genai_studio.ui.window_train import TrainToolsMixin
 from genai_studio.ui.window_voice import VoiceToolsMixin
 
 
 class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleToolsMixin, GenerateToolsMixin,
-                 SettingsMixin, QMainWindow):
+                 TrainToolsMixin, SettingsMixin, QMainWindow):
     def __init__(self, controller: JobController, store, device_text: str, log_dir: str,
                  settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +74,8 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.tools.addTab(self.style_panel, "Style")
         self.generate_panel = self._new_generate_panel()
         self.tools.addTab(self.generate_panel, "Generate")
+        self.train_panel = self._new_train_panel()
+        self.tools.addTab(self.train_panel, "Train")
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -180,6 +183,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         image.addAction(self._action("Re&cipe…", self._show_recipe))
         image.addAction(self._action("St&yle Transfer…", self._show_style, "Ctrl+Shift+Y"))
         image.addAction(self._action("&Generate…", self._show_generate, "Ctrl+Shift+G"))
+        image.addAction(self._action("&Train Generator on a Folder…", self._show_train, "Ctrl+Alt+G"))
 
         audio = bar.addMenu("&Audio")
         for key in ("play_stop", "stop", "metronome", "new_midi_clip"):
@@ -216,7 +220,8 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
             self.piano_roll_dock.hide()
 
     def _on_job_event(self, event: JobEvent) -> None:
-        if self._on_voice_event(event) or self._on_restore_event(event) or self._on_generate_event(event):
+        if (self._on_voice_event(event) or self._on_restore_event(event) or self._on_generate_event(event)
+                or self._on_train_event(event)):
             return
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result
