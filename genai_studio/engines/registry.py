@@ -15,6 +15,7 @@ ENGINES: dict[str, str] = {
     "art.generate": "genai_studio.engines.art.generate:run_generate",
     "art.walk": "genai_studio.engines.art.explore:run_walk",
     "art.style": "genai_studio.engines.art.style:run_style",
+    "art.train": "genai_studio.training.art_trainer:run_train_art",
     "engines.warmup": "genai_studio.engines.warmup:warm_up",
     "models.ensure_converted": "genai_studio.engines.restore.realesrgan:ensure_converted",
     "melody.continue": "genai_studio.engines.music.jobs:run_continue",

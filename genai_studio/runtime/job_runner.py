@@ -7,6 +7,7 @@ from typing import Any
 
 from genai_studio.core.art_generate_jobs import GenerateSpec, LatentWalkSpec
 from genai_studio.core.art_jobs import StyleSpec
+from genai_studio.core.art_train_jobs import TrainArtSpec
 from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
 )
@@ -46,6 +47,8 @@ class JobRunner:
             entry = self.store.get(spec.model_id)
             engine = "art.generate" if isinstance(spec, GenerateSpec) else "art.walk"
             return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
+        if isinstance(spec, TrainArtSpec):
+            return registry.call("art.train", spec, token)
         if isinstance(spec, HumSpec):
             return registry.call("melody.hum", spec, token)
         if isinstance(spec, (SpeakSpec, SingSpec)):

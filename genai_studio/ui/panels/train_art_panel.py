@@ -75,6 +75,8 @@ class TrainArtPanel(QWidget):
         self.control: TrainControl | None = None
         self._folder_ok = False
         self._last_step = 0
+        self._last: TrainUpdate | None = None
+        self._report = ""
 
         setup = QGroupBox("Train a generator on your images")
         self.folder = QLineEdit()
@@ -230,6 +232,8 @@ class TrainArtPanel(QWidget):
             return
         self.control = spec.control
         self._last_step = 0
+        self._last = None
+        self._report = ""
         self.losses.clear()
         self.progress.setValue(0)
         self.status.setText("Starting: reading and checking the images…")
@@ -266,6 +270,8 @@ class TrainArtPanel(QWidget):
     def apply_update(self, update: TrainUpdate) -> None:
         self._last = update
         self._last_step = update.step
+        if update.message and not update.message.startswith("step "):  # news, e.g. the data report: keep it
+            self._report = update.message
         if update.losses:
             self.losses.add(update.step, update.losses)
         if update.samples is not None:
@@ -275,13 +281,13 @@ class TrainArtPanel(QWidget):
         self._show_status()
 
     def _show_status(self) -> None:
-        update = getattr(self, "_last", None)
+        update = self._last
         if update is None or self.control is None:
             return
         losses = " ".join(f"{k} {v:.3g}" for k, v in update.losses.items())
         speed = f"{update.step / update.elapsed_s:.1f} steps/s · " if update.elapsed_s > 0 and update.step else ""
         state = "Paused · " if self.control.paused else ""
-        extra = f" · {update.message}" if update.message else ""
+        extra = f"\n{self._report}" if self._report else ""
         self.status.setText(f"{state}step {update.step}/{update.total_steps} · {losses} · {speed}"
                             f"{format_eta(update.eta_s)}{extra}")
 

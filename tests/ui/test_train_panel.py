@@ -1,0 +1,122 @@
+"""The Train tab through the real window: folder checks, live grid and losses, pause/resume, stop, install."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PIL import Image, ImageDraw
+
+from genai_studio.core.jobs import JobState
+
+
+def _shapes(folder, per_class=32, classes=("circles", "squares")):
+    """A folder of small coloured shapes on white, one subfolder per shape (subfolders = prompt words)."""
+    import random
+
+    rng = random.Random(0)
+    for label in classes:
+        (folder / label).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            im = Image.new("RGB", (40 + rng.randint(0, 24), 40), "white")  # mixed sizes on purpose
+            d = ImageDraw.Draw(im)
+            x, y, r = rng.randint(12, 26), rng.randint(12, 26), rng.randint(6, 11)
+            colour = tuple(rng.randint(0, 200) for _ in range(3))
+            (d.ellipse if label == "circles" else d.rectangle)([x - r, y - r, x + r, y + r], fill=colour)
+            im.save(folder / label / f"{i}.png")
+    return folder
+
+
+def _wait_finished(qtbot, window, timeout=180000):
+    qtbot.waitUntil(lambda: window._train_job is None, timeout=timeout)
+    record = window.controller.jobs[max(window.controller.jobs)]
+    return record
+
+
+def test_a_small_folder_is_explained_and_cannot_start(qtbot, window, tmp_path):
+    errors = []
+    panel = window.train_panel
+    panel.error.connect(lambda title, message: errors.append(message))
+    _shapes(tmp_path / "few", per_class=5)
+    panel.folder.setText(str(tmp_path / "few"))
+    assert "Only 10 image file(s)" in panel.folder_info.text() and not panel.train_button.isEnabled()
+    panel.start()
+    assert errors and "at least 50" in errors[0] and not window.controller.jobs
+    panel.folder.setText(str(tmp_path / "missing"))
+    assert "does not exist" in panel.folder_info.text()
+
+
+def test_train_pause_resume_and_the_model_generates(qtbot, window, tmp_path):
+    panel = window.train_panel
+    panel.folder.setText(str(_shapes(tmp_path / "shapes")))
+    assert "64 image files" in panel.folder_info.text() and "circles, squares" in panel.folder_info.text()
+    panel.name.setText("Shapes test")
+    panel.family.setCurrentIndex(panel.family.findData("vae"))
+    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
+    panel.steps.setValue(20)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    panel.start()
+    assert window._train_job is not None and not panel.train_button.isEnabled()
+    qtbot.waitUntil(lambda: panel._last_step > 0, timeout=120000)
+    panel.pause_button.setChecked(True)
+    assert panel.control.paused
+    time.sleep(1.0)
+    panel.poll()
+    held = panel._last_step
+    time.sleep(1.0)
+    panel.poll()
+    assert panel._last_step == held and panel.status.text().startswith("Paused")  # nothing moves while paused
+    panel.pause_button.setChecked(False)
+    record = _wait_finished(qtbot, window)
+    assert record.state is JobState.DONE, record.message
+    assert panel.grid.pixmap() is not None and not panel.grid.pixmap().isNull()  # the live sample grid
+    assert panel.losses.names and len(panel.losses.points(panel.losses.names[0])) >= 2
+    entry = window.store.get("shapes-test")
+    assert entry.task == "generate" and entry.removable
+    gen = window.generate_panel
+    assert gen.model_id == "shapes-test"  # the new model is picked in the Generate tab
+    gen.prompt.setText("circles")
+    gen.count.setValue(2)
+    gen.size.setValue(64)
+    gen.generate()
+    qtbot.waitUntil(lambda: all(r.state.finished for r in window.controller.jobs.values()), timeout=60000)
+    last = window.controller.jobs[max(window.controller.jobs)]
+    assert last.state is JobState.DONE, last.message
+    assert gen.results.count() == 2 and "circle" in gen.words.text()
+
+
+def test_stop_keeps_a_usable_model(qtbot, window, tmp_path):
+    panel = window.train_panel
+    panel.folder.setText(str(_shapes(tmp_path / "shapes")))
+    panel.name.setText("Stopped early")
+    panel.family.setCurrentIndex(panel.family.findData("gan"))
+    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
+    panel.steps.setValue(100000)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    panel.start()
+    qtbot.waitUntil(lambda: panel._last_step > 0, timeout=120000)
+    panel.stop()
+    record = _wait_finished(qtbot, window)
+    assert record.state is JobState.DONE, record.message
+    assert record.result.stopped_early and record.result.steps_done < 100000
+    assert window.store.get("stopped-early").weight_path.is_file()
+    assert "stopped early" in panel.status.text()
+
+
+def test_cancel_keeps_the_checkpoint_for_continuing(qtbot, window, tmp_path):
+    panel = window.train_panel
+    panel.folder.setText(str(_shapes(tmp_path / "shapes")))
+    panel.name.setText("Cancelled run")
+    panel.family.setCurrentIndex(panel.family.findData("vae"))
+    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
+    panel.steps.setValue(100000)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    panel.start()
+    qtbot.waitUntil(lambda: panel._last_step > 0, timeout=120000)
+    panel.cancel_requested.emit()
+    record = _wait_finished(qtbot, window)
+    assert record.state is JobState.CANCELLED
+    assert "Cancelled" in panel.status.text()
+    assert panel.resume.isEnabled()  # its checkpoint is there to continue from
+    if window.store.find("cancelled-run") is not None:
+        pytest.fail("a cancelled run must not install a model")
