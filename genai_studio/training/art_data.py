@@ -10,6 +10,8 @@ Cache layout (``~/.cache/genai-studio/art-data/``, never in the repo; ``GENAI_ST
   ``emoji-v{CACHE_VERSION}.npz``  images (N, 64, 64, 3) uint8, names (N,), sequences (N,), heldout (N,) bool
   ``vocabulary.json``            the word list (index = multi-hot position)
   ``sources.json``               package, version, license
+Other built-in sets (``BUILTIN_SETS``; icons: ``art_icons.py``) use the same layout with their name as prefix:
+``icons-v1.npz``, ``icons-vocabulary.json``, ``icons-sources.json``. ``load_builtin`` picks a set by name.
 """
 
 from __future__ import annotations
@@ -205,37 +207,62 @@ def build_art_data(cache_dir: Path | None = None, work_dir: Path | None = None, 
     return data
 
 
-def save_art_data(data: ArtData, cache_dir: Path) -> None:
+def cache_files(set_name: str, cache_dir: Path) -> tuple[Path, Path, Path]:
+    """(images .npz, vocabulary .json, sources .json) of one built-in set; the emoji names predate the others."""
+    if set_name == "emoji":
+        return (cache_dir / f"emoji-v{CACHE_VERSION}.npz", cache_dir / "vocabulary.json",
+                cache_dir / "sources.json")
+    from genai_studio.training import art_icons  # each set owns its cache version
+
+    version = {"icons": art_icons.CACHE_VERSION}.get(set_name, 1)
+    return (cache_dir / f"{set_name}-v{version}.npz", cache_dir / f"{set_name}-vocabulary.json",
+            cache_dir / f"{set_name}-sources.json")
+
+
+def save_art_data(data: ArtData, cache_dir: Path, set_name: str = "emoji") -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache_dir / f"emoji-v{CACHE_VERSION}.npz", images=data.images, names=np.array(data.names),
+    npz, vocab, sources = cache_files(set_name, cache_dir)
+    np.savez_compressed(npz, images=data.images, names=np.array(data.names),
                         sequences=np.array(data.sequences), heldout=data.heldout)
-    (cache_dir / "vocabulary.json").write_text(json.dumps(list(data.vocabulary)) + "\n")
-    (cache_dir / "sources.json").write_text(json.dumps(data.source, indent=1) + "\n")
+    vocab.write_text(json.dumps(list(data.vocabulary)) + "\n")
+    sources.write_text(json.dumps(data.source, indent=1) + "\n")
+
+
+def load_cached(set_name: str, cache_dir: Path) -> ArtData | None:
+    """A set from its cache files, or None when they are not there."""
+    npz, vocab, sources = cache_files(set_name, cache_dir)
+    if not npz.exists():
+        return None
+    with np.load(npz) as z:
+        images, names, seqs, heldout = z["images"], z["names"], z["sequences"], z["heldout"]
+    vocabulary = json.loads(vocab.read_text())
+    source = json.loads(sources.read_text()) if sources.exists() else {}
+    return ArtData(images, tuple(str(n) for n in names), tuple(str(s) for s in seqs), heldout.astype(bool),
+                   tuple(vocabulary), source)
 
 
 def load_art_data(cache_dir: Path | None = None, build_if_missing: bool = True,
                   log: Callable[[str], None] = print) -> ArtData:
     cache_dir = cache_dir or default_cache_dir()
-    path = cache_dir / f"emoji-v{CACHE_VERSION}.npz"
-    if not path.exists():
-        if not build_if_missing:
-            raise BadInput(f"No art training data in {cache_dir}: run `genai-studio train art` once "
-                           f"without --data to build it from the Debian package {PACKAGE}")
-        return build_art_data(cache_dir, log=log)
-    with np.load(path) as z:
-        images, names, seqs, heldout = z["images"], z["names"], z["sequences"], z["heldout"]
-    vocabulary = json.loads((cache_dir / "vocabulary.json").read_text())
-    source_file = cache_dir / "sources.json"
-    source = json.loads(source_file.read_text()) if source_file.exists() else {}
-    return ArtData(images, tuple(str(n) for n in names), tuple(str(s) for s in seqs), heldout.astype(bool),
-                   tuple(vocabulary), source)
+    cached = load_cached("emoji", cache_dir)
+    if cached is not None:
+        return cached
+    if not build_if_missing:
+        raise BadInput(f"No art training data in {cache_dir}: run `genai-studio train art` once "
+                       f"without --data to build it from the Debian package {PACKAGE}")
+    return build_art_data(cache_dir, log=log)
 
 
-BUILTIN_SETS = ("emoji",)  # registry-built training sets: ``genai-studio train art --data emoji``
+BUILTIN_SETS = ("emoji", "icons")  # registry-built training sets: ``genai-studio train art --data NAME``
 
 
-def load_builtin(name: str, cache_dir: Path | None = None, log: Callable[[str], None] = print) -> ArtData:
-    """A built-in training set by name (built from its Debian package on first use)."""
+def load_builtin(name: str, cache_dir: Path | None = None, log: Callable[[str], None] = print,
+                 build_if_missing: bool = True) -> ArtData:
+    """A built-in training set by name (built from its Debian package on first use unless told not to)."""
     if name == "emoji":
-        return load_art_data(cache_dir, log=log)
+        return load_art_data(cache_dir, build_if_missing=build_if_missing, log=log)
+    if name == "icons":
+        from genai_studio.training import art_icons  # imports this module: loaded on demand
+
+        return art_icons.load_icon_data(cache_dir, build_if_missing=build_if_missing, log=log)
     raise BadInput(f"unknown built-in art set {name!r}; known: {', '.join(BUILTIN_SETS)}")

@@ -1,9 +1,11 @@
-"""Train the emoji conditional VAE (``genai-studio train art --family vae``) and write weights + manifest.
+"""Train an art conditional VAE (``genai-studio train art --data emoji|icons --family vae``); write weights + manifest.
 
 Loss per image: sum of squared pixel errors (RGB in [0, 1]) + ``kl_weight`` * KL(q(z|x,c) || p(z|c)) in nats.
-Prompts in training are random subsets of each emoji's name words (``word_keep`` per word), so one- or
-two-word prompts at generation time look like what the model saw. Held-out emoji (10% of groups) are scored at
+Prompts in training are random subsets of each image's name words (``word_keep`` per word), so one- or
+two-word prompts at generation time look like what the model saw. Held-out images (10% of groups) are scored at
 the end: reconstruction MSE/PSNR through the posterior mean, and the KL (nats) to the prompt prior.
+The built-in sets (``art_data.BUILTIN_SETS``) differ only in data and in the words of their manifest
+(``SET_TEXTS``): ``emoji`` -> ``art-emoji-vae``, ``icons`` -> ``art-icons-vae``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,41 @@ from genai_studio.core.manifest import ModelFile, ModelManifest, ModelSource, wr
 from genai_studio.engines.art.vae_model import ARCHITECTURE, ConditionalVAE, VAEConfig
 from genai_studio.engines.loading import save_safetensors, sha256_file
 from genai_studio.training import art_data as ad
+from genai_studio.training import art_icons
 
 MODEL_ID = "art-emoji-vae"
+MODEL_IDS = {"emoji": MODEL_ID, "icons": "art-icons-vae"}  # the shipped model of each built-in set
+
+
+@dataclass(frozen=True)
+class SetText:
+    """What a model trained on one built-in set says about itself in its manifest."""
+
+    name: str
+    description: str
+    tag: str
+    license: str
+    eval_words: tuple[str, ...]  # prompts compared with one seed in the evaluation
+    heldout_what: str
+
+
+SET_TEXTS = {
+    "emoji": SetText(
+        name="Emoji-style generator (conditional VAE)",
+        description="Small conditional VAE with a prompt-conditioned prior, 64x64 native; prompts are words of "
+                    "the Unicode emoji names. First model: blurry, colours and layout follow the prompt.",
+        tag="emoji", license="GPL-3.0-or-later", eval_words=("cat", "heart", "rocket", "face"),
+        heldout_what="emoji (10% of groups, never trained on)"),
+    "icons": SetText(
+        name="Icon-style generator (conditional VAE)",
+        description="Small conditional VAE with a prompt-conditioned prior, 64x64 native, trained on the flat "
+                    "Papirus icon theme; prompts are words of the icon file names: the kind of icon (app, file, "
+                    "device, folder), the subject (music, image, video, text, camera...) and folder colours "
+                    "(blue, red, green, yellow, violet, grey). Blurry: shapes and colours follow the prompt.",
+        # GPL-3 (only) training images: the weights are distributed under the same terms
+        tag="icons", license="GPL-3.0-only", eval_words=("folder", "music", "camera", "text", "image", "video"),
+        heldout_what="icons (10% of base names, all folder colours of one kind together, never trained on)"),
+}
 
 
 @dataclass
@@ -44,6 +79,7 @@ class ArtTrainOptions:
     evaluate: bool = True
     command: str = ""
     model_id: str = MODEL_ID  # file stem of the weights and manifest
+    dataset: str = "emoji"  # built-in set (``art_data.BUILTIN_SETS``) used when no data is passed in
 
 
 @dataclass(frozen=True)
@@ -76,7 +112,7 @@ def lr_at(step: int, progress: float, peak: float) -> float:
 
 def train_art_vae(out_dir: Path, opts: ArtTrainOptions, log: Callable[[str], None] = print,
                   data: ad.ArtData | None = None) -> ArtTrainResult:
-    data = data or ad.load_art_data(opts.data_dir, log=log)
+    data = data or ad.load_builtin(opts.dataset, opts.data_dir, log=log)
     if opts.threads:
         torch.set_num_threads(opts.threads)
     torch.manual_seed(opts.seed)
@@ -120,14 +156,15 @@ def train_art_vae(out_dir: Path, opts: ArtTrainOptions, log: Callable[[str], Non
             recent = []
     minutes = (time.monotonic() - start) / 60
     model.eval()
-    quality = evaluate(model, data, device) if opts.evaluate else {}
+    quality = evaluate(model, data, device, text=SET_TEXTS[dataset_of(data, opts)]) if opts.evaluate else {}
     quality.update({"steps": step, "train_minutes": round(minutes, 2), "device": str(device),
                     "parameters": sum(p.numel() for p in model.parameters())})
     return _write(out_dir, model, cfg, data, opts, quality, history)
 
 
 @torch.no_grad()
-def evaluate(model: ConditionalVAE, data: ad.ArtData, device: torch.device, seed: int = 1234) -> dict:
+def evaluate(model: ConditionalVAE, data: ad.ArtData, device: torch.device, seed: int = 1234,
+             text: SetText = SET_TEXTS["emoji"]) -> dict:
     """Held-out reconstruction (posterior mean) and KL; how much prompts change samples of one seed."""
     idx = np.flatnonzero(data.heldout) if data.heldout.any() else np.arange(len(data.images))
     x = torch.from_numpy(data.images[idx]).permute(0, 3, 1, 2).float().div(255).to(device)
@@ -141,7 +178,7 @@ def evaluate(model: ConditionalVAE, data: ad.ArtData, device: torch.device, seed
         mses.append(((recon - x[i:i + 64]) ** 2).flatten(1).mean(1).cpu())
         kls.append((0.5 * (lv_p - lv_q + (lv_q.exp() + (mu_q - mu_p) ** 2) / lv_p.exp() - 1)).sum(1).cpu())
     mse = float(torch.cat(mses).mean())
-    words = [w for w in ("cat", "heart", "rocket", "face") if w in data.vocabulary]
+    words = [w for w in text.eval_words if w in data.vocabulary] or list(data.vocabulary[:4])
     spread = 0.0
     if len(words) >= 2:
         cond = torch.from_numpy(np.stack([ad.multi_hot([w], data.vocabulary) for w in words])).to(device)
@@ -149,7 +186,7 @@ def evaluate(model: ConditionalVAE, data: ad.ArtData, device: torch.device, seed
         imgs = [model.sample(cond[i:i + 1], torch.Generator().manual_seed(seed)) for i in range(len(words))]
         flat = torch.cat(imgs).flatten(1)
         spread = float(torch.cdist(flat, flat).mean() / math.sqrt(flat.shape[1]))
-    return {"metric": "held-out emoji (10% of groups, never trained on): reconstruction MSE through the "
+    return {"metric": f"held-out {text.heldout_what}: reconstruction MSE through the "
                       "posterior mean, RGB in [0,1]; KL to the prompt prior in nats",
             "heldout_images": int(len(idx)), "heldout_recon_mse": round(mse, 5),
             "heldout_recon_psnr_db": round(10 * math.log10(1 / max(mse, 1e-10)), 2),
@@ -157,29 +194,49 @@ def evaluate(model: ConditionalVAE, data: ad.ArtData, device: torch.device, seed
             "prompt_rms_difference_same_seed": round(spread, 4)}
 
 
+def dataset_of(data: ad.ArtData, opts: ArtTrainOptions) -> str:
+    """The built-in set the data came from (by its Debian package), else ``opts.dataset``."""
+    package = (data.source or {}).get("package")
+    return {ad.PACKAGE: "emoji", art_icons.PACKAGE: "icons"}.get(package, opts.dataset if opts.dataset in SET_TEXTS
+                                                                   else "emoji")
+
+
+def training_data_text(data: ad.ArtData, dataset: str) -> str:
+    src = data.source or {}
+    n, held = len(data.images), int(data.heldout.sum())
+    if dataset == "icons":
+        return (f"Debian {src.get('package', art_icons.PACKAGE)} {src.get('version', '')}: the distinct icons of "
+                f"{src.get('theme', art_icons.THEME_RELPATH)} ({', '.join(src.get('contexts', art_icons.CONTEXTS))};"
+                f" folders in {len(src.get('folder_colors', art_icons.FOLDER_COLORS))} colours) rendered on white "
+                f"at 64x64 by genai_studio/training/svg_render.py, named from the file names and their symlink "
+                f"aliases ({n} images, {held} held out, vocabulary {len(data.vocabulary)} words). License: "
+                f"{src.get('license', art_icons.LICENSE)}. Built by genai_studio/training/art_icons.py.")
+    return (f"Debian {src.get('package', ad.PACKAGE)} {src.get('version', '')}: every emoji of "
+            f"NotoColorEmoji.ttf rendered on white at 64x64 with Pillow, named by unicodedata "
+            f"({n} images, {held} held out). License: "
+            f"{src.get('license', ad.LICENSE)}. Built by genai_studio/training/art_data.py.")
+
+
 def _write(out_dir: Path, model: ConditionalVAE, cfg: VAEConfig, data: ad.ArtData, opts: ArtTrainOptions,
            quality: dict, history: list) -> ArtTrainResult:
     out_dir.mkdir(parents=True, exist_ok=True)
-    weights = out_dir / f"{MODEL_ID}.safetensors"
+    dataset = dataset_of(data, opts)
+    text = SET_TEXTS[dataset]
+    weights = out_dir / f"{opts.model_id}.safetensors"
     state = {k: v.detach().cpu().half() for k, v in model.state_dict().items()}
     meta = {"architecture": ARCHITECTURE, "vocabulary": json.dumps(list(data.vocabulary)), **cfg.to_metadata()}
     save_safetensors(state, weights, metadata=meta)
-    src = data.source or {}
     manifest = ModelManifest(
-        id=MODEL_ID, name="Emoji-style generator (conditional VAE)", family="art", task="generate",
+        id=opts.model_id, name=text.name, family="art", task="generate",
         architecture=ARCHITECTURE,
         files=(ModelFile(weights.name, sha256_file(weights), weights.stat().st_size),),
         source=ModelSource(kind="trained", upstream="GenAI Studio", command=opts.command),
-        license="GPL-3.0-or-later",
-        description="Small conditional VAE with a prompt-conditioned prior, 64x64 native; prompts are words of "
-                    "the Unicode emoji names. First model: blurry, colours and layout follow the prompt.",
-        training_data=f"Debian {src.get('package', ad.PACKAGE)} {src.get('version', '')}: every emoji of "
-                      f"NotoColorEmoji.ttf rendered on white at 64x64 with Pillow, named by unicodedata "
-                      f"({len(data.images)} images, {int(data.heldout.sum())} held out). License: "
-                      f"{src.get('license', ad.LICENSE)}. Built by genai_studio/training/art_data.py.",
+        license=text.license,
+        description=text.description,
+        training_data=training_data_text(data, dataset),
         quality=quality,
         defaults={"native_px": cfg.px, "temperature": 1.0, "guidance": 1.0, "vocabulary": list(data.vocabulary)},
-        tags=("art", "generate", "emoji", "trained-here"))
-    manifest_path = out_dir / f"{MODEL_ID}.json"
+        tags=("art", "generate", text.tag, "trained-here"))
+    manifest_path = out_dir / f"{opts.model_id}.json"
     write_manifest(manifest, manifest_path)
     return ArtTrainResult(weights, manifest_path, quality["steps"], quality, history)
