@@ -1,4 +1,4 @@
-"""`genai-studio bench startup|upscale|melody|voice|restore|style`: measured speed and memory as JSON (never asserted in tests)."""
+"""`genai-studio bench startup|upscale|melody|voice|restore|style|art`: measured speed and memory as JSON (never asserted in tests)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     st.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     st.add_argument("-o", "--output", help="also write the JSON to this file")
     st.set_defaults(func=cmd_style)
+    from genai_studio.commands.bench_art import register_bench_art
+
+    register_bench_art(which)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 
