@@ -9,6 +9,7 @@ from genai_studio.core.jobs import DEVICES, JobSpec
 from genai_studio.core.media import ImageBuffer
 
 DEFAULT_GENERATOR = "art-emoji-vae"
+DISPLAY_UPSCALER = "realesr-animevideov3-x4"  # enlarges native-size results to the requested size
 MAX_COUNT = 64
 SIZE_RANGE = (16, 1024)  # px of each displayed image (the model's native size is upscaled/downscaled to it)
 TEMPERATURE_RANGE = (0.0, 3.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from genai_studio.core.art_generate_jobs import GenerateSpec, LatentWalkSpec
+from genai_studio.core.art_generate_jobs import DISPLAY_UPSCALER, GenerateSpec, LatentWalkSpec
 from genai_studio.core.art_jobs import StyleSpec
 from genai_studio.core.art_train_jobs import TrainArtSpec
 from genai_studio.core.jobs import (
@@ -46,7 +46,8 @@ class JobRunner:
         if isinstance(spec, (GenerateSpec, LatentWalkSpec)):
             entry = self.store.get(spec.model_id)
             engine = "art.generate" if isinstance(spec, GenerateSpec) else "art.walk"
-            return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
+            return registry.call(engine, spec, token, entry.manifest, entry.weight_path,
+                                 upscaler=self._display_upscaler())
         if isinstance(spec, TrainArtSpec):
             return registry.call("art.train", spec, token)
         if isinstance(spec, HumSpec):
@@ -64,6 +65,11 @@ class JobRunner:
                 entry = self.store.get(spec.model_id)
                 return registry.call(engine, spec, token, entry.manifest, entry.weight_path)
         raise TypeError(f"no engine handles {type(spec).__name__}")
+
+    def _display_upscaler(self):
+        """(manifest, weights) of the x4 model that enlarges generated images, or None when it is not installed."""
+        entry = self.store.find(DISPLAY_UPSCALER)
+        return (entry.manifest, entry.weight_path) if entry is not None else None
 
 
 MELODY_ENGINES = {

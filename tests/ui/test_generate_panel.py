@@ -71,3 +71,20 @@ def test_variations_stay_near_and_a_walk_exports_as_gif(qtbot, window, tmp_path)
     qtbot.waitUntil(lambda: panel.results.count() == 5, timeout=5000)
     assert panel.save_gif(str(tmp_path / "walk.gif"))
     assert Image.open(tmp_path / "walk.gif").n_frames == 8  # 5 frames there, 3 back
+    assert panel.save_frames(str(tmp_path / "frames"))
+    frames = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert frames == [f"frame-{i:03d}.png" for i in range(1, 6)]
+
+
+def test_the_model_box_lists_built_in_generators_and_drives_the_job(qtbot, window):
+    panel = window.generate_panel
+    ids = [panel.model.itemData(i) for i in range(panel.model.count())]
+    assert {"art-emoji-vae", "art-icons-vae"} <= set(ids)
+    panel.model.setCurrentIndex(ids.index("art-icons-vae"))
+    assert "folder" in panel.prompt.toolTip()  # the hint lists the chosen model's words
+    panel.prompt.setText("folder")
+    panel.count.setValue(1)
+    panel.size.setValue(64)
+    panel.generate()
+    _wait_done(qtbot, window, 1)
+    assert window.controller.jobs[max(window.controller.jobs)].spec.model_id == "art-icons-vae"

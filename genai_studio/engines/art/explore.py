@@ -35,8 +35,10 @@ def decode_near(gen: LoadedGenerator, centre: torch.Tensor, cond: torch.Tensor, 
 
 
 def run_walk(spec: LatentWalkSpec, token: ProgressToken, manifest: ModelManifest | None = None,
-             weights: Path | None = None) -> GenerateResult:
-    from genai_studio.engines.art.generate import SHIPPED_WEIGHTS, _resize, load_generator
+             weights: Path | None = None, upscaler: tuple[ModelManifest, Path] | None = None) -> GenerateResult:
+    """Frames on the slerp between the latents of ``spec.a`` and ``spec.b``, enlarged like generated images."""
+    from genai_studio.engines.art.display import DisplayUpscaler, bicubic
+    from genai_studio.engines.art.generate import SHIPPED_WEIGHTS, load_generator
     from genai_studio.engines.devices import resolve_device
     from genai_studio.engines.model_cache import MODEL_CACHE
 
@@ -46,6 +48,7 @@ def run_walk(spec: LatentWalkSpec, token: ProgressToken, manifest: ModelManifest
     weights = Path(weights) if weights else SHIPPED_WEIGHTS
     device = resolve_device(spec.device)
     gen = MODEL_CACHE.get((str(weights), str(device)), lambda: load_generator(weights, device))
+    display = DisplayUpscaler(upscaler, device, token) if upscaler and spec.size >= 2 * gen.px else None
     known, unknown = gen.words(spec.prompt)
     cond = gen.condition(known).to(device)
     za = gen.latent_of(spec.a, cond)
@@ -57,8 +60,9 @@ def run_walk(spec: LatentWalkSpec, token: ProgressToken, manifest: ModelManifest
         t = i / (spec.steps - 1)
         with torch.no_grad():
             frame = gen.decode(slerp(za, zb, t), cond)
-        pixels = (frame.clamp(0, 1) * 255).round().byte()[0].permute(1, 2, 0).cpu().numpy()
-        images.append(ImageBuffer(_resize(pixels, spec.size), name=f"walk {i + 1}/{spec.steps}",
+        pixels = (frame.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()  # (1, px, px, 3)
+        pixels = display.to_size(pixels, spec.size) if display else bicubic(pixels, spec.size)
+        images.append(ImageBuffer(pixels[0], name=f"walk {i + 1}/{spec.steps}",
                                   metadata={"walk_t": round(t, 4)}))
     notes = (f"unknown prompt words ignored: {', '.join(unknown)}",) if unknown else ()
     return GenerateResult(tuple(images), spec, str(device), time.perf_counter() - started, tuple(known),

@@ -21,6 +21,7 @@ from genai_studio.core.errors import ModelError
 from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import ProgressToken
+from genai_studio.engines.art.display import DisplayUpscaler, bicubic
 from genai_studio.engines.art.generators import LoadedGenerator, load_generator, read_metadata
 from genai_studio.engines.devices import resolve_device
 from genai_studio.engines.model_cache import MODEL_CACHE
@@ -31,16 +32,9 @@ SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "art-emoji-va
 BATCH = 16  # images decoded per step (one progress report each)
 
 
-def _resize(img: np.ndarray, size: int) -> np.ndarray:
-    if img.shape[0] == size:
-        return img
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(img).resize((size, size), Image.BICUBIC), np.uint8)
-
-
 def run_generate(spec: GenerateSpec, token: ProgressToken, manifest: ModelManifest | None = None,
-                 weights: Path | None = None) -> GenerateResult:
+                 weights: Path | None = None, upscaler: tuple[ModelManifest, Path] | None = None) -> GenerateResult:
+    """``upscaler``: (manifest, weights) of the x4 model that enlarges results to ``spec.size`` (None: bicubic)."""
     started = time.perf_counter()
     if manifest is not None and (manifest.family != "art" or manifest.task != "generate"):
         raise ModelError(f"{manifest.name} is a {manifest.task} model, not an image generator")
@@ -49,6 +43,7 @@ def run_generate(spec: GenerateSpec, token: ProgressToken, manifest: ModelManife
         raise ModelError(f"the generator weights {weights} are missing: run `genai-studio train art` to make them")
     device = resolve_device(spec.device)
     gen = MODEL_CACHE.get((str(weights), str(device)), lambda: load_generator(weights, device))
+    display = DisplayUpscaler(upscaler, device, token) if upscaler and spec.size >= 2 * gen.px else None
     token.report(0.1, 1.0, message="model loaded")
     known, unknown = gen.words(spec.prompt)
     cond = gen.condition(known).to(device)
@@ -67,12 +62,13 @@ def run_generate(spec: GenerateSpec, token: ProgressToken, manifest: ModelManife
                 batch.append(gen.near(centre, cond, g, spec.spread))
             token.check()  # a diffusion image takes dozens of network passes: stop between images
         pixels = (torch.cat(batch).clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        pixels = display.to_size(pixels, spec.size) if display else bicubic(pixels, spec.size)
         for j, img in enumerate(pixels):
-            images.append(ImageBuffer(_resize(img, spec.size), name=f"{spec.prompt.strip() or 'emoji'} "
+            images.append(ImageBuffer(img, name=f"{spec.prompt.strip() or 'emoji'} "
                                       f"#{first + j + 1} (seed {spec.seed})",
                                       metadata={"prompt": spec.prompt, "seed": spec.seed, "index": first + j}))
         token.report(0.1 + 0.9 * len(images) / spec.count, 1.0, preview=images[-1].pixels)
-    notes = []
+    notes = [f"shown at {spec.size} px from {gen.px} px through {display.name}"] if display else []
     if unknown:
         notes.append(f"unknown prompt words (not in the model's {len(gen.vocabulary)}-word vocabulary, ignored): "
                      f"{', '.join(unknown)}")
