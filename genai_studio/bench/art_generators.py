@@ -236,6 +236,20 @@ def _native(images: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ speed
+def display_upscaler():
+    """(manifest, weights) of the x4 model the app enlarges 256 px results with, as the app's job runner does."""
+    from genai_studio.core.art_generate_jobs import DISPLAY_UPSCALER
+    from genai_studio.runtime.model_store import ModelStore
+
+    entry = ModelStore().find(DISPLAY_UPSCALER)
+    return (entry.manifest, entry.weight_path) if entry is not None else None
+
+
+def display_upscaler_name() -> str:
+    found = display_upscaler()
+    return found[0].name if found else "bicubic (the x4 upscaler is not installed)"
+
+
 def time_generation(manifest: ModelManifest, weights: Path, device: str, prompt: str, repeats: int) -> dict:
     """Cold (model loaded from disk) and warm-median seconds for one 256 px image and a 16-image 256 px grid."""
     from genai_studio.core.art_generate_jobs import GenerateSpec
@@ -243,14 +257,15 @@ def time_generation(manifest: ModelManifest, weights: Path, device: str, prompt:
     from genai_studio.engines.art.generate import run_generate
     from genai_studio.engines.model_cache import MODEL_CACHE
 
-    out = {}
+    out = {"enlarged_by": display_upscaler_name()}
+    upscaler = display_upscaler()
     for label, count, target in (("single_256px", 1, TARGET_SINGLE_S), ("grid_16x256px", 16, TARGET_GRID_S)):
         runs = []
         MODEL_CACHE.release()
         for r in range(repeats + 1):
             spec = GenerateSpec(model_id=manifest.id, prompt=prompt, count=count, seed=r, size=256, device=device)
             started = time.perf_counter()
-            result = run_generate(spec, CancelToken(), manifest, weights)
+            result = run_generate(spec, CancelToken(), manifest, weights, upscaler=upscaler)
             if count > 1:
                 result.grid()
             runs.append(time.perf_counter() - started)

@@ -1,7 +1,9 @@
 """A small live line plot of training losses (one coloured line per loss name, x = step).
 
 Drawn with QPainter: a few hundred points per curve redraw in well under a millisecond, and it needs no
-plotting library. The y axis spans the middle 98% of all values so one early spike does not flatten the rest.
+plotting library. Losses of one model live on very different scales (a VAE's KL in nats next to a pixel MSE),
+so each curve gets its own y range (the middle 98% of its values, so one early spike does not flatten the
+rest); the legend gives each one's latest value.
 """
 
 from __future__ import annotations
@@ -54,24 +56,28 @@ class LossPlot(QWidget):
         area = QRectF(self.rect()).adjusted(MARGIN, MARGIN + 14, -MARGIN, -MARGIN)
         painter.setPen(QPen(self.palette().mid().color()))
         painter.drawRect(area)
-        finite = np.array([v for vals in self._series.values() for v in vals if np.isfinite(v)])
-        if len(self._steps) < 2 or finite.size == 0:
+        if len(self._steps) < 2 or not any(np.isfinite(v).any() for v in map(np.array, self._series.values())):
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "losses appear here while training")
             return
-        low, high = np.percentile(finite, [1, 99])
-        if high - low < 1e-9:
-            low, high = low - 1, high + 1
         x0, x1 = self._steps[0], max(self._steps[-1], self._steps[0] + 1)
 
-        def point(step: int, value: float) -> QPointF:
-            fx = (step - x0) / (x1 - x0)
-            fy = (min(max(value, low), high) - low) / (high - low)
-            return QPointF(area.left() + fx * area.width(), area.bottom() - fy * area.height())
+        def scaler(values: list[float]):
+            finite = np.array([v for v in values if np.isfinite(v)])
+            low, high = np.percentile(finite, [1, 99]) if finite.size else (0.0, 1.0)
+            if high - low < 1e-12:
+                low, high = low - 1, high + 1
+
+            def point(step: int, value: float) -> QPointF:
+                fx = (step - x0) / (x1 - x0)
+                fy = (min(max(value, low), high) - low) / (high - low)
+                return QPointF(area.left() + fx * area.width(), area.bottom() - fy * area.height())
+            return point
 
         legend_x = area.left()
         for i, name in enumerate(self.names):
             color = QColor(PALETTE[i % len(PALETTE)])
             path = QPainterPath()
+            point = scaler(self._series[name])
             started = False
             for step, value in zip(self._steps, self._series[name]):
                 if not np.isfinite(value):

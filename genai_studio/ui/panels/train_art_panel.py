@@ -111,7 +111,6 @@ class TrainArtPanel(QWidget):
         self.resume.setToolTip("Start from the last checkpoint instead of from scratch")
         form = QFormLayout(setup)
         form.addRow("Folder", folder_row)
-        form.addRow(self.folder_info)
         form.addRow("Name", self.name)
         form.addRow("Family", self.family)
         form.addRow("Size", self.preset)
@@ -148,6 +147,7 @@ class TrainArtPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(setup)
+        layout.addWidget(self.folder_info)  # outside the form: a wrapped label gets its full height here
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
