@@ -84,9 +84,11 @@ def model_sampler(manifest: ModelManifest, weights: Path, device: str) -> Sample
     from genai_studio.engines.art.generate import run_generate
 
     native = int(manifest.defaults.get("native_px", 64))
+    guidance = float(manifest.defaults.get("guidance", 1.0))  # what the app uses for this model by default
 
     def sample(prompt: str, count: int, seed: int) -> np.ndarray:
-        spec = GenerateSpec(model_id=manifest.id, prompt=prompt, count=count, seed=seed, size=native, device=device)
+        spec = GenerateSpec(model_id=manifest.id, prompt=prompt, count=count, seed=seed, size=native, device=device,
+                            guidance=guidance)
         return np.stack([im.pixels for im in run_generate(spec, CancelToken(), manifest, weights).images])
 
     return sample

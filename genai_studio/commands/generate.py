@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0, help="latent noise scale, 0–3 (default 1; "
                    "0 = the prompt's average image)")
-    p.add_argument("--guidance", type=float, default=1.0, help="prompt strength, 0–5 (default 1)")
+    p.add_argument("--guidance", type=float, default=None,
+                   help="prompt strength, 0–5 (default: the model's own, e.g. 3 for the emoji model)")
     p.add_argument("--size", type=int, default=64, help="pixels per image side (default 64, the native size; "
                    "larger is bicubic-upscaled)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -71,8 +72,10 @@ def _generate(args: argparse.Namespace) -> int:
                                   steps=args.steps, size=args.size, model_id=args.model, device=args.device)
         else:
             around = load_image(args.around) if args.around else None
+            guidance = args.guidance if args.guidance is not None else \
+                float(store.get(args.model).manifest.defaults.get("guidance", 1.0))
             spec = GenerateSpec(model_id=args.model, prompt=args.prompt, count=args.count, seed=args.seed,
-                                temperature=args.temperature, guidance=args.guidance, size=args.size,
+                                temperature=args.temperature, guidance=guidance, size=args.size,
                                 around=around, spread=args.spread, device=args.device)
     except ValueError as exc:
         raise BadInput(str(exc)) from None

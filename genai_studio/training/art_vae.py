@@ -41,6 +41,9 @@ class SetText:
     license: str
     eval_words: tuple[str, ...]  # prompts compared with one seed in the evaluation
     heldout_what: str
+    # Default prompt strength, chosen with `bench art` (emoji: guidance 3 lifts classifier adherence from 8% to
+    # 31% for an FD of 19.1 instead of 17.2; the icons model gains nothing from it, so it stays at 1).
+    guidance: float = 1.0
 
 
 SET_TEXTS = {
@@ -49,7 +52,7 @@ SET_TEXTS = {
         description="Small conditional VAE with a prompt-conditioned prior, 64x64 native; prompts are words of "
                     "the Unicode emoji names. First model: blurry, colours and layout follow the prompt.",
         tag="emoji", license="GPL-3.0-or-later", eval_words=("cat", "heart", "rocket", "face"),
-        heldout_what="emoji (10% of groups, never trained on)"),
+        heldout_what="emoji (10% of groups, never trained on)", guidance=3.0),
     "icons": SetText(
         name="Icon-style generator (conditional VAE)",
         description="Small conditional VAE with a prompt-conditioned prior, 64x64 native, trained on the flat "
@@ -235,7 +238,8 @@ def _write(out_dir: Path, model: ConditionalVAE, cfg: VAEConfig, data: ad.ArtDat
         description=text.description,
         training_data=training_data_text(data, dataset),
         quality=quality,
-        defaults={"native_px": cfg.px, "temperature": 1.0, "guidance": 1.0, "vocabulary": list(data.vocabulary)},
+        defaults={"native_px": cfg.px, "temperature": 1.0, "guidance": text.guidance,
+                  "vocabulary": list(data.vocabulary)},
         tags=("art", "generate", text.tag, "trained-here"))
     manifest_path = out_dir / f"{opts.model_id}.json"
     write_manifest(manifest, manifest_path)

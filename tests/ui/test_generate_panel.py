@@ -80,7 +80,9 @@ def test_the_model_box_lists_built_in_generators_and_drives_the_job(qtbot, windo
     panel = window.generate_panel
     ids = [panel.model.itemData(i) for i in range(panel.model.count())]
     assert {"art-emoji-vae", "art-icons-vae"} <= set(ids)
+    assert panel.model_id == "art-emoji-vae" and panel.guidance.value() == 3.0  # each model's own default
     panel.model.setCurrentIndex(ids.index("art-icons-vae"))
+    assert panel.guidance.value() == 1.0
     assert "folder" in panel.prompt.toolTip()  # the hint lists the chosen model's words
     panel.prompt.setText("folder")
     panel.count.setValue(1)

@@ -32,14 +32,17 @@ class GeneratorChoice:
     name: str
     vocabulary: tuple[str, ...] = ()  # prompt words it knows; empty = unconditional
     description: str = ""
+    guidance: float = 1.0  # the model's own default prompt strength
 
 
 def generator_choices(entries) -> list[GeneratorChoice]:
     """Model-store entries of task "generate" → choices, built-in first (the store's order)."""
     out = []
     for e in entries:
-        vocab = e.manifest.defaults.get("vocabulary", []) if isinstance(e.manifest.defaults, dict) else []
-        out.append(GeneratorChoice(e.id, e.name, tuple(str(w) for w in vocab), e.manifest.description))
+        defaults = e.manifest.defaults if isinstance(e.manifest.defaults, dict) else {}
+        vocab = defaults.get("vocabulary", [])
+        out.append(GeneratorChoice(e.id, e.name, tuple(str(w) for w in vocab), e.manifest.description,
+                                   float(defaults.get("guidance", 1.0))))
     return out
 
 
@@ -56,6 +59,7 @@ class GeneratePanel(QWidget):
         self.model.setToolTip("Which generator draws: the built-ins, or one you trained (Image ▸ Train Generator on a Folder…)")
         self.model.currentIndexChanged.connect(self._model_changed)
         self._choices: list[GeneratorChoice] = []
+        self._shown_once = False
         self.prompt = QLineEdit()
         self.prompt.setPlaceholderText("words from emoji names, e.g. smiling cat face, red heart, rocket")
         self.prompt.returnPressed.connect(self.generate)
@@ -152,7 +156,9 @@ class GeneratePanel(QWidget):
         index = max(0, self.model.findData(current))
         self.model.setCurrentIndex(index)
         self.model.blockSignals(False)
-        self._model_changed()
+        if self.model_id != current or not self._shown_once:  # a refresh keeps the user's own settings
+            self._shown_once = True
+            self._model_changed()
 
     @property
     def model_id(self) -> str:
@@ -162,6 +168,7 @@ class GeneratePanel(QWidget):
         choice = next((c for c in self._choices if c.model_id == self.model_id), None)
         if choice is None:
             return
+        self.guidance.setValue(choice.guidance)
         if choice.vocabulary:
             sample = ", ".join(choice.vocabulary[:6])
             self.prompt.setPlaceholderText(f"words this model knows, e.g. {sample}")
