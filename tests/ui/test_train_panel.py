@@ -120,3 +120,43 @@ def test_cancel_keeps_the_checkpoint_for_continuing(qtbot, window, tmp_path):
     assert panel.resume.isEnabled()  # its checkpoint is there to continue from
     if window.store.find("cancelled-run") is not None:
         pytest.fail("a cancelled run must not install a model")
+
+
+def test_dropping_a_folder_fills_it_in(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    panel = window.train_panel
+    folder = _shapes(tmp_path / "dropped", per_class=26)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    enter = QDragEnterEvent(QPointF(5, 5).toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    panel.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    panel.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                               Qt.KeyboardModifier.NoModifier))
+    assert panel.folder.text() == str(folder) and panel.train_button.isEnabled()
+    assert "52 image files" in panel.folder_info.text()
+    file_mime = QMimeData()
+    file_mime.setUrls([QUrl.fromLocalFile(str(folder / "circles" / "0.png"))])
+    refused = QDragEnterEvent(QPointF(5, 5).toPoint(), Qt.DropAction.CopyAction, file_mime,
+                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused.ignore()
+    panel.dragEnterEvent(refused)
+    assert not refused.isAccepted()  # a single image is not a training folder
+
+
+def test_loss_plot_keeps_each_curve_and_skips_gaps(qtbot):
+    from genai_studio.ui.panels.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.add(10, {"kl": 120.0, "recon": 0.05})
+    plot.add(20, {"kl": 90.0})  # a loss missing at a step repeats its last value
+    plot.add(30, {"kl": 80.0, "recon": float("nan")})
+    plot.add(40, {})  # nothing to plot: ignored
+    assert plot.names == ["kl", "recon"] and [s for s, _ in plot.points("kl")] == [10, 20, 30]
+    assert plot.points("recon")[1] == (20, 0.05)
+    plot.resize(300, 120)
+    assert not plot.grab().isNull()  # paints with a NaN in a curve
