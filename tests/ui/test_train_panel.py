@@ -120,6 +120,19 @@ def test_cancel_keeps_the_checkpoint_for_continuing(qtbot, window, tmp_path):
     assert panel.resume.isEnabled()  # its checkpoint is there to continue from
     if window.store.find("cancelled-run") is not None:
         pytest.fail("a cancelled run must not install a model")
+    import json
+
+    from genai_studio.ui.panels.train_art_panel import work_dir_for
+
+    saved = json.loads((work_dir_for("Cancelled run") / "checkpoint.json").read_text())["step"]
+    assert saved >= 1
+    panel.resume.setChecked(True)
+    panel.steps.setValue(saved + 10)
+    panel.start()
+    record = _wait_finished(qtbot, window)
+    assert record.state is JobState.DONE, record.message
+    assert record.result.steps_done == saved + 10  # continued from the checkpoint, not from step 0
+    assert window.store.get("cancelled-run").task == "generate"
 
 
 def test_dropping_a_folder_fills_it_in(qtbot, window, tmp_path):
