@@ -51,20 +51,27 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("GENAI_STUDIO_ART_DATA", Path.home() / ".cache" / "genai-studio" / "art-data"))
 
 
-def fetch_font(work_dir: Path, log: Callable[[str], None] = print) -> tuple[Path, str]:
-    """Download and unpack the Debian package (no install); returns (font path, package version)."""
-    font = work_dir / "x" / FONT_RELPATH
-    if not font.exists():
+def fetch_debian_package(package: str, wanted: str, work_dir: Path,
+                         log: Callable[[str], None] = print) -> tuple[Path, str]:
+    """``apt-get download`` + ``dpkg -x`` into ``work_dir/x`` (nothing is installed), once; returns the path of
+    ``wanted`` (a path inside the package) and the package version."""
+    path = work_dir / "x" / wanted
+    if not path.exists():
         work_dir.mkdir(parents=True, exist_ok=True)
-        log(f"apt-get download {PACKAGE} into {work_dir}")
-        subprocess.run(["apt-get", "download", PACKAGE], cwd=work_dir, check=True, capture_output=True)
-        debs = sorted(work_dir.glob(f"{PACKAGE}_*.deb"))
+        log(f"apt-get download {package} into {work_dir}")
+        subprocess.run(["apt-get", "download", package], cwd=work_dir, check=True, capture_output=True)
+        debs = sorted(work_dir.glob(f"{package}_*.deb"))
         if not debs:
-            raise BadInput(f"apt-get download {PACKAGE} gave no .deb in {work_dir}")
+            raise BadInput(f"apt-get download {package} gave no .deb in {work_dir}")
         subprocess.run(["dpkg", "-x", str(debs[-1]), str(work_dir / "x")], check=True, capture_output=True)
-    debs = sorted(work_dir.glob(f"{PACKAGE}_*.deb"))
+    debs = sorted(work_dir.glob(f"{package}_*.deb"))
     version = debs[-1].name.split("_")[1] if debs else "unknown"
-    return font, version
+    return path, version
+
+
+def fetch_font(work_dir: Path, log: Callable[[str], None] = print) -> tuple[Path, str]:
+    """The emoji font from its Debian package; returns (font path, package version)."""
+    return fetch_debian_package(PACKAGE, FONT_RELPATH, work_dir, log)
 
 
 # ------------------------------------------------------------------------------------------------ names

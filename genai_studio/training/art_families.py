@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+from abc import ABC, abstractmethod
 
 import torch
 
@@ -44,7 +45,7 @@ def _warmup_cosine(step: int, total: int, peak: float, warm: int = 100, floor: f
     return peak * w * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(step / max(total, 1), 1.0))))
 
 
-class Family:
+class Family(ABC):
     name = ""
     architecture = ""
     loss_names: tuple[str, ...] = ()
@@ -54,23 +55,28 @@ class Family:
         self.nets: dict[str, torch.nn.Module] = {}
         self.optims: dict[str, torch.optim.Optimizer] = {}
 
+    @abstractmethod
     def step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> dict[str, float]:
-        raise NotImplementedError
+        """One optimizer step on images x (B, 3, px, px) in [-1, 1] and labels y (B, V); returns its losses."""
 
+    @abstractmethod
     def samples(self, noise: torch.Tensor, cond: torch.Tensor, final: bool = False) -> torch.Tensor:
-        raise NotImplementedError
+        """(N, 3, px, px) in [0, 1] from fixed noise and labels (the sample grid)."""
 
+    @abstractmethod
     def noise_shape(self) -> tuple[int, ...]:
-        raise NotImplementedError
+        """Shape of one sample's latent noise, without the batch dimension."""
 
+    @abstractmethod
     def export(self) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-        raise NotImplementedError
+        """(fp16 state dict of the network that generates, safetensors metadata of its config)."""
 
     def parameters(self) -> int:
         return sum(p.numel() for p in self.exported_net().parameters())
 
+    @abstractmethod
     def exported_net(self) -> torch.nn.Module:
-        raise NotImplementedError
+        """The network that generates (the EMA copy where there is one)."""
 
     def _half(self, net: torch.nn.Module) -> dict[str, torch.Tensor]:
         return {k: v.detach().cpu().half() for k, v in net.state_dict().items()}

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -70,19 +69,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def fetch_theme(work_dir: Path, log: Callable[[str], None] = print) -> tuple[Path, str]:
-    """Download and unpack the Debian package (no install); returns (64x64 theme folder, package version)."""
-    theme = work_dir / "x" / THEME_RELPATH
-    if not theme.is_dir():
-        work_dir.mkdir(parents=True, exist_ok=True)
-        log(f"apt-get download {PACKAGE} into {work_dir}")
-        subprocess.run(["apt-get", "download", PACKAGE], cwd=work_dir, check=True, capture_output=True)
-        debs = sorted(work_dir.glob(f"{PACKAGE}_*.deb"))
-        if not debs:
-            raise BadInput(f"apt-get download {PACKAGE} gave no .deb in {work_dir}")
-        subprocess.run(["dpkg", "-x", str(debs[-1]), str(work_dir / "x")], check=True, capture_output=True)
-    debs = sorted(work_dir.glob(f"{PACKAGE}_*.deb"))
-    version = debs[-1].name.split("_")[1] if debs else "unknown"
-    return theme, version
+    """The 64x64 Papirus theme folder from its Debian package; returns (folder, package version)."""
+    return ad.fetch_debian_package(PACKAGE, THEME_RELPATH, work_dir, log)
 
 
 # ------------------------------------------------------------------------------------------------ names

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def image_tensor(image: ImageBuffer, px: int) -> torch.Tensor:
     return torch.from_numpy(np.asarray(small, np.float32) / 255.0).permute(2, 0, 1)[None]
 
 
-class LoadedGenerator:
+class LoadedGenerator(ABC):
     """A loaded generator of any family; subclasses implement the latent operations."""
 
     family = ""
@@ -95,12 +96,14 @@ class LoadedGenerator:
             out[0, self.index[w]] = 1.0
         return out.to(self.device)
 
+    @abstractmethod
     def sample(self, cond: torch.Tensor, generator: torch.Generator, temperature: float = 1.0,
                guidance: float = 1.0) -> torch.Tensor:
-        raise NotImplementedError
+        """(1, 3, px, px) in [0, 1] from seeded noise for the condition (1, V)."""
 
+    @abstractmethod
     def latent_of(self, image: ImageBuffer, cond: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """The family's latent that decodes to (approximately) ``image``."""
 
     def near(self, centre: torch.Tensor, cond: torch.Tensor, generator: torch.Generator,
              spread: float) -> torch.Tensor:
@@ -111,8 +114,9 @@ class LoadedGenerator:
         eps = torch.randn(centre.shape, generator=generator).to(centre.device, centre.dtype)
         return self.decode((centre + spread * eps) / float(np.sqrt(1 + spread ** 2)), cond)
 
+    @abstractmethod
     def decode(self, latent: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """(1, 3, px, px) in [0, 1]: the image of ``latent`` (deterministic)."""
 
     slerp = staticmethod(slerp)
 
