@@ -27,6 +27,16 @@ def _shapes(folder, per_class=32, classes=("circles", "squares")):
     return folder
 
 
+def _configure(panel, folder, name, family, steps):
+    """Fill the Train tab as a user would: folder, name, family, tiny preset, steps, CPU."""
+    panel.folder.setText(str(folder))
+    panel.name.setText(name)
+    panel.family.setCurrentIndex(panel.family.findData(family))
+    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
+    panel.steps.setValue(steps)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+
+
 def _wait_finished(qtbot, window, timeout=180000):
     qtbot.waitUntil(lambda: window._train_job is None, timeout=timeout)
     record = window.controller.jobs[max(window.controller.jobs)]
@@ -48,13 +58,8 @@ def test_a_small_folder_is_explained_and_cannot_start(qtbot, window, tmp_path):
 
 def test_train_pause_resume_and_the_model_generates(qtbot, window, tmp_path):
     panel = window.train_panel
-    panel.folder.setText(str(_shapes(tmp_path / "shapes")))
+    _configure(panel, _shapes(tmp_path / "shapes"), "Shapes test", "vae", 20)
     assert "64 image files" in panel.folder_info.text() and "circles, squares" in panel.folder_info.text()
-    panel.name.setText("Shapes test")
-    panel.family.setCurrentIndex(panel.family.findData("vae"))
-    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
-    panel.steps.setValue(20)
-    panel.device.setCurrentIndex(panel.device.findData("cpu"))
     panel.start()
     assert window._train_job is not None and not panel.train_button.isEnabled()
     qtbot.waitUntil(lambda: panel._last_step > 0, timeout=120000)
@@ -87,12 +92,7 @@ def test_train_pause_resume_and_the_model_generates(qtbot, window, tmp_path):
 
 def test_stop_keeps_a_usable_model(qtbot, window, tmp_path):
     panel = window.train_panel
-    panel.folder.setText(str(_shapes(tmp_path / "shapes")))
-    panel.name.setText("Stopped early")
-    panel.family.setCurrentIndex(panel.family.findData("gan"))
-    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
-    panel.steps.setValue(100000)
-    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    _configure(panel, _shapes(tmp_path / "shapes"), "Stopped early", "gan", 100000)
     panel.start()
     qtbot.waitUntil(lambda: panel._last_step > 0, timeout=120000)
     panel.stop()
@@ -105,12 +105,7 @@ def test_stop_keeps_a_usable_model(qtbot, window, tmp_path):
 
 def test_cancel_keeps_the_checkpoint_for_continuing(qtbot, window, tmp_path):
     panel = window.train_panel
-    panel.folder.setText(str(_shapes(tmp_path / "shapes")))
-    panel.name.setText("Cancelled run")
-    panel.family.setCurrentIndex(panel.family.findData("vae"))
-    panel.preset.setCurrentIndex(panel.preset.findData("tiny"))
-    panel.steps.setValue(100000)
-    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    _configure(panel, _shapes(tmp_path / "shapes"), "Cancelled run", "vae", 100000)
     panel.start()
     qtbot.waitUntil(lambda: panel._last_step > 0, timeout=120000)
     panel.cancel_requested.emit()
