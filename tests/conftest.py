@@ -27,3 +27,14 @@ def studio_home(tmp_path, monkeypatch) -> Path:
 # music21 imports urllib3, which opens a local socket to probe IPv6 support; importing it before
 # pytest-socket blocks sockets keeps that harmless probe from looking like a network attempt.
 import music21  # noqa: E402,F401
+
+
+@pytest.fixture
+def torch_one_thread():
+    """Torch on one CPU thread for the test (small networks train faster without thread hand-offs; CI has 2)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -250,26 +250,29 @@ def load_cached(set_name: str, cache_dir: Path) -> ArtData | None:
 
 def load_art_data(cache_dir: Path | None = None, build_if_missing: bool = True,
                   log: Callable[[str], None] = print) -> ArtData:
-    cache_dir = cache_dir or default_cache_dir()
-    cached = load_cached("emoji", cache_dir)
-    if cached is not None:
-        return cached
-    if not build_if_missing:
-        raise BadInput(f"No art training data in {cache_dir}: run `genai-studio train art` once "
-                       f"without --data to build it from the Debian package {PACKAGE}")
-    return build_art_data(cache_dir, log=log)
+    """The emoji set (``load_builtin("emoji", …)``)."""
+    return load_builtin("emoji", cache_dir, log, build_if_missing)
 
 
 BUILTIN_SETS = ("emoji", "icons")  # registry-built training sets: ``genai-studio train art --data NAME``
+_SET_PACKAGES = {"emoji": PACKAGE, "icons": "papirus-icon-theme"}
 
 
 def load_builtin(name: str, cache_dir: Path | None = None, log: Callable[[str], None] = print,
                  build_if_missing: bool = True) -> ArtData:
-    """A built-in training set by name (built from its Debian package on first use unless told not to)."""
+    """A built-in training set by name from the cache, built from its Debian package on first use unless told
+    not to."""
+    if name not in BUILTIN_SETS:
+        raise BadInput(f"unknown built-in art set {name!r}; known: {', '.join(BUILTIN_SETS)}")
+    cache_dir = cache_dir or default_cache_dir()
+    cached = load_cached(name, cache_dir)
+    if cached is not None:
+        return cached
+    if not build_if_missing:
+        raise BadInput(f"No {name} training data in {cache_dir}: run `genai-studio train art --data {name}` once "
+                       f"to build it from the Debian package {_SET_PACKAGES[name]}")
     if name == "emoji":
-        return load_art_data(cache_dir, build_if_missing=build_if_missing, log=log)
-    if name == "icons":
-        from genai_studio.training import art_icons  # imports this module: loaded on demand
+        return build_art_data(cache_dir, log=log)
+    from genai_studio.training import art_icons  # imports this module: loaded on demand
 
-        return art_icons.load_icon_data(cache_dir, build_if_missing=build_if_missing, log=log)
-    raise BadInput(f"unknown built-in art set {name!r}; known: {', '.join(BUILTIN_SETS)}")
+    return art_icons.build_icon_data(cache_dir, log=log)

@@ -203,15 +203,3 @@ def build_icon_data(cache_dir: Path | None = None, work_dir: Path | None = None,
     ad.save_art_data(data, cache_dir, SET_NAME)
     return data
 
-
-def load_icon_data(cache_dir: Path | None = None, build_if_missing: bool = True,
-                   log: Callable[[str], None] = print) -> ad.ArtData:
-    cache_dir = cache_dir or ad.default_cache_dir()
-    cached = ad.load_cached(SET_NAME, cache_dir)
-    if cached is not None:
-        return cached
-    if not build_if_missing:
-        raise BadInput(f"No icon training data in {cache_dir}: run `genai-studio train art --data icons` once "
-                       f"to build it from the Debian package {PACKAGE}")
-    return build_icon_data(cache_dir, log=log)
-

@@ -59,7 +59,6 @@ class GeneratePanel(QWidget):
         self.model.setToolTip("Which generator draws: the built-ins, or one you trained (Image ▸ Train Generator on a Folder…)")
         self.model.currentIndexChanged.connect(self._model_changed)
         self._choices: list[GeneratorChoice] = []
-        self._shown_once = False
         self.prompt = QLineEdit()
         self.prompt.setPlaceholderText("words from emoji names, e.g. smiling cat face, red heart, rocket")
         self.prompt.returnPressed.connect(self.generate)
@@ -146,7 +145,7 @@ class GeneratePanel(QWidget):
 
     def set_models(self, choices: list[GeneratorChoice]) -> None:
         """Fill the Model box, keeping the current choice when it is still there."""
-        current = self.model_id
+        current = self.model.currentData()  # None before the first fill
         self._choices = list(choices)
         self.model.blockSignals(True)
         self.model.clear()
@@ -156,8 +155,7 @@ class GeneratePanel(QWidget):
         index = max(0, self.model.findData(current))
         self.model.setCurrentIndex(index)
         self.model.blockSignals(False)
-        if self.model_id != current or not self._shown_once:  # a refresh keeps the user's own settings
-            self._shown_once = True
+        if self.model.currentData() != current:  # a refresh that keeps the model keeps the user's settings
             self._model_changed()
 
     @property
@@ -238,15 +236,9 @@ class GeneratePanel(QWidget):
 
     def save_gif(self, path: str) -> bool:
         """All shown results, in order, as a looping GIF (a walk plays there and back)."""
-        from genai_studio.core.errors import StudioError
         from genai_studio.mediaio.animation import save_gif
 
-        try:
-            save_gif(self._images, path)
-        except (StudioError, OSError) as exc:
-            self.error.emit("Cannot save the GIF", getattr(exc, "message", None) or str(exc))
-            return False
-        return True
+        return self._export(save_gif, path, "Cannot save the GIF")
 
     def save_gif_dialog(self) -> None:
         if len(self._images) < 2:
@@ -257,13 +249,19 @@ class GeneratePanel(QWidget):
             self.save_gif(path)
 
     def save_frames(self, folder: str) -> bool:
-        from genai_studio.core.errors import StudioError
+        """All shown results as numbered PNGs in ``folder``."""
         from genai_studio.mediaio.animation import save_frames
 
+        return self._export(save_frames, folder, "Cannot save the frames")
+
+    def _export(self, write, target: str, failure: str) -> bool:
+        """``write(images, target)``; a failure becomes an error message instead of an exception."""
+        from genai_studio.core.errors import StudioError
+
         try:
-            save_frames(self._images, folder)
+            write(self._images, target)
         except (StudioError, OSError) as exc:
-            self.error.emit("Cannot save the frames", getattr(exc, "message", None) or str(exc))
+            self.error.emit(failure, getattr(exc, "message", None) or str(exc))
             return False
         return True
 

@@ -199,7 +199,6 @@ class TrainArtPanel(QWidget):
                          " No subfolders, so the model takes no prompt (put images in subfolders to name them).")
                 self.folder_info.setText(f"{count} image files.{words} Sizes may differ: each is centre-cropped "
                                          "to a square.")
-        self._update_resume()
         self._set_running(self.control is not None)
 
     def model_name(self) -> str:
@@ -309,7 +308,6 @@ class TrainArtPanel(QWidget):
         self.pause_button.setText("Pause")
         self.status.setText(message)
         self._set_running(False)
-        self._update_resume()
 
     def _set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running and self._folder_ok)
@@ -317,4 +315,7 @@ class TrainArtPanel(QWidget):
             w.setEnabled(running)
         for w in (self.folder, self.name, self.family, self.preset, self.steps, self.device):
             w.setEnabled(not running)
-        self.resume.setEnabled(not running and self.resume.isEnabled())
+        if running:
+            self.resume.setEnabled(False)
+        else:
+            self._update_resume()

@@ -19,12 +19,7 @@ from genai_studio.engines.loading import save_safetensors
 VOCAB = ["red", "circle", "square"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _save(tmp_path, family: str, vocab=VOCAB, px: int = 32):
