@@ -75,6 +75,9 @@ class _Runner:
         self.timing.setdefault(key, []).append((time.perf_counter() - started) / (img.shape[0] * img.shape[1] / 1e6))
         return out
 
+    def inpainters(self) -> list[str]:
+        return sorted(e.id for e in self.store.by_task("inpaint"))
+
     def model_for(self, task: str) -> str | None:
         entries = [e for e in self.store.by_task(task) if e.manifest.scale == 1]
         return entries[0].id if entries else None
@@ -127,14 +130,16 @@ def bench_restore(size: int = 256, device: str = "cpu", images: tuple[str, ...] 
     report["upscale_fidelity_x4"] = _bench_sr(store, photos, device, run.timing)
     inpaint = {}
     for side in (8, 24, 48):
-        rows = {k: [] for k in ("membrane", "classical-telea", "classical-ns")}
+        # the classical fills by their own ids ("" would pick an installed inpainting model), then every
+        # installed inpainting model (a LaMa the user imported) under its id
+        rows = {k: [] for k in ("membrane", "classical-telea", "classical-ns", *run.inpainters())}
         for img in photos.values():
             mask = np.zeros(img.shape[:2], np.uint8)
             for _ in range(3):
                 y, x = rng.integers(4, size - side - 4, 2)
                 mask[y:y + side, x:x + side] = 255
             for k in rows:
-                out = run.restore(img, "inpaint", k if k != "membrane" else "", mask)
+                out = run.restore(img, "inpaint", k, mask)
                 sel = mask > 0
                 rows[k].append({"psnr": _psnr(out[sel], img[sel]),
                                 "ssim": _ssim(out, img)})  # whole-image SSIM: only the hole differs

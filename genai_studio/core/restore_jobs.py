@@ -26,6 +26,11 @@ RECIPE_SCHEMA_VERSION = 1
 CLASSICAL = "classical"
 
 
+def model_task(task: str) -> str:
+    """The manifest task of the models that can run restoration ``task`` (scratches are filled by inpainters)."""
+    return "inpaint" if task == "scratches" else task
+
+
 @dataclass(frozen=True, eq=False)
 class RestoreSpec(JobSpec):
     image: ImageBuffer | None = None

@@ -17,7 +17,7 @@ import numpy as np
 
 from genai_studio.core.jobs import ImageResult, JobEvent, JobState
 from genai_studio.core.restore_jobs import (
-    RESTORE_TASKS, BatchReport, RecipeBatchSpec, RecipeResult, RecipeSpec, RestoreSpec,
+    RESTORE_TASKS, BatchReport, RecipeBatchSpec, RecipeResult, RecipeSpec, RestoreSpec, model_task,
 )
 from genai_studio.ui.panels.recipe_panel import STEP_LABELS, BatchReportDialog, RecipePanel
 from genai_studio.ui.panels.restore_panel import RestoreModelChoice, RestorePanel
@@ -37,7 +37,7 @@ def restore_choices(store) -> dict[str, list[RestoreModelChoice]]:
     """Installed models per restoration task, each task's default model first."""
     choices: dict[str, list[RestoreModelChoice]] = {}
     for task in RESTORE_TASKS:
-        entries = sorted(store.by_task(task),
+        entries = sorted(store.by_task(model_task(task)),
                          key=lambda e: (not e.manifest.defaults.get("default_for_task"), not e.builtin, e.id))
         choices[task] = [RestoreModelChoice(e.id, e.name, e.manifest.description) for e in entries]
     return choices

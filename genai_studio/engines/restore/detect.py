@@ -17,7 +17,7 @@ from genai_studio.engines.loading import load_state_dict
 
 if TYPE_CHECKING:
     import torch
-    from spandrel import ImageModelDescriptor, ModelDescriptor
+    from spandrel import ImageModelDescriptor, MaskedImageModelDescriptor, ModelDescriptor
 
 # spandrel purpose → the task a model serves in this app
 _TASK_BY_PURPOSE = {"SR": "upscale", "FaceSR": "upscale", "Restoration": "restore", "Inpainting": "inpaint"}
@@ -72,6 +72,22 @@ def load_spandrel_model(source: str | os.PathLike[str] | Mapping[str, torch.Tens
         raise ModelError(
             f"{_label(source)} is a {descriptor.architecture.name} {descriptor.purpose} model, which needs a "
             "mask as well as an image; it cannot be used for upscaling or restoration."
+        )
+    return descriptor
+
+
+def load_inpainting_model(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]) -> MaskedImageModelDescriptor:
+    """A CPU, eval-mode spandrel inpainting model (image and mask in, filled image out), e.g. LaMa.
+
+    Image-to-image models (upscalers, denoisers) are refused with a ModelError: they cannot be told where the hole is.
+    """
+    from spandrel import MaskedImageModelDescriptor
+
+    descriptor = _load_descriptor(source)
+    if not isinstance(descriptor, MaskedImageModelDescriptor):
+        raise ModelError(
+            f"{_label(source)} is a {descriptor.architecture.name} {descriptor.purpose} model, not an inpainting "
+            "model: it takes no mask, so it cannot fill a hole."
         )
     return descriptor
 

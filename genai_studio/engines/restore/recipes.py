@@ -20,7 +20,7 @@ from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import ProgressToken
 from genai_studio.core.restore_jobs import (
-    CLASSICAL, BatchReport, Recipe, RecipeBatchSpec, RecipeResult, RecipeSpec, RecipeStep, RestoreSpec,
+    CLASSICAL, BatchReport, Recipe, RecipeBatchSpec, RecipeResult, RecipeSpec, RecipeStep, RestoreSpec, model_task,
 )
 from genai_studio.engines.restore.restore_run import (
     CLASSICAL_METHODS, DEFAULT_SENSITIVITY, NO_COLORIZE_MODEL, is_classical, run_restore,
@@ -85,7 +85,7 @@ def resolve_restore_model(store, task: str, model_id: str, where: str = "") -> P
     if model_id:
         entry = _get(store, model_id, where)
         return PlannedStep(0, step, entry.id, entry.manifest, entry.weight_path)
-    entries = [e for e in store.by_task(task) if e.status in _USABLE]
+    entries = [e for e in store.by_task(model_task(task)) if e.status in _USABLE]
     if entries:
         preferred = [e for e in entries if e.manifest.defaults.get("default_for_task")] or entries
         return PlannedStep(0, step, preferred[0].id, preferred[0].manifest, preferred[0].weight_path)

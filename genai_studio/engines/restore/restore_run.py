@@ -58,6 +58,10 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
 
 
 def _check_model(manifest: ModelManifest, task: str) -> None:
+    if task in ("inpaint", "scratches"):
+        if manifest.task != "inpaint":  # filling needs a model that takes the mask
+            raise ModelError(f"{manifest.name} is a {manifest.task} model, not an inpainting model")
+        return
     # imported same-size models get the generic task "restore": usable for any image-to-image task
     if manifest.task not in (task, "restore"):
         raise ModelError(f"{manifest.name} is a {manifest.task} model, not a {task} model")
@@ -78,9 +82,40 @@ def _model_output(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, w
 
 
 def _fill(rgb: np.ndarray, hole: np.ndarray, method: str) -> np.ndarray:
+    _check_hole(hole)
+    return classical.inpaint(rgb, hole, method)
+
+
+def _check_hole(hole: np.ndarray) -> None:
     if hole.all():
         raise BadInput("the mask covers the whole image: nothing is left to fill the hole from")
-    return classical.inpaint(rgb, hole, method)
+
+
+def _model_fill(rgb: np.ndarray, hole: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, weights: Path,
+                token: ProgressToken, notes: list[str]) -> tuple[np.ndarray, str]:
+    from genai_studio.engines.restore.inpaint_model import run_inpaint_model
+
+    _check_hole(hole)
+    return run_inpaint_model(rgb, hole, manifest, weights, spec.device, token, notes)
+
+
+def _scratches(rgb: np.ndarray, spec: RestoreSpec, region: np.ndarray | None, sensitivity: float, fill: bool,
+               metadata: dict, notes: list[str], token: ProgressToken, fill_hole) -> tuple[np.ndarray, np.ndarray, str]:
+    """Find the defects (into ``metadata["defect_mask"]``) and fill them with ``fill_hole(hole, token)`` →
+    (output, per-pixel weight, device text)."""
+    token.report(0, 2, message="finding scratches and dust")
+    defects = detect_scratches(rgb, sensitivity, region) > 0
+    metadata["defect_mask"] = defects.astype(np.uint8) * 255
+    metadata["sensitivity"] = sensitivity
+    covered = float(defects.mean())
+    notes.append(f"found defects on {covered * 100:.2f}% of the image")
+    if not defects.any():
+        notes.append("no scratches or dust found; try a higher sensitivity")
+    out, device = rgb, "cpu (classical)"
+    if fill and defects.any():
+        token.report(1, 2, message=f"filling {covered * 100:.1f}% of the image")
+        out, device = fill_hole(defects, token.sub(0.5, 1.0))
+    return out, defects.astype(np.float32), device
 
 
 def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest | None = None,
@@ -103,13 +138,21 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
     token.report(0, 1, message=f"{spec.task}: starting")
 
     if manifest is not None:
-        if spec.task in ("inpaint", "scratches"):
-            raise ModelError(f"{manifest.name}: learned inpainting is not supported yet; use the classical fill")
         if weights is None:
             raise ModelError(f"{manifest.name} has no weights file")
-        out, device = _model_output(rgb, spec, manifest, weights, token.sub(0.02, 0.95), notes)
+        _check_model(manifest, spec.task)
         metadata["model"] = manifest.id
-        weight = feather(region) if region is not None else None
+        sub = token.sub(0.02, 0.95)
+        if spec.task == "inpaint":
+            out, device = _model_fill(rgb, region, spec, manifest, weights, sub, notes)
+            weight = region.astype(np.float32)
+        elif spec.task == "scratches":
+            out, weight, device = _scratches(rgb, spec, region, sensitivity, fill, metadata, notes, sub,
+                                             lambda hole, tok: _model_fill(rgb, hole, spec, manifest, weights, tok,
+                                                                           notes))
+        else:
+            out, device = _model_output(rgb, spec, manifest, weights, sub, notes)
+            weight = feather(region) if region is not None else None
     else:
         if spec.task == "colorize":
             raise ModelError(NO_COLORIZE_MODEL)
@@ -131,21 +174,8 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
             out = _fill(rgb, region, method)
             weight = region.astype(np.float32)
         else:  # scratches
-            sub.report(0, 2, message="finding scratches and dust")
-            defects = detect_scratches(rgb, sensitivity, region) > 0
-            metadata["defect_mask"] = defects.astype(np.uint8) * 255
-            metadata["sensitivity"] = sensitivity
-            covered = float(defects.mean())
-            notes.append(f"found defects on {covered * 100:.2f}% of the image")
-            if not defects.any():
-                notes.append("no scratches or dust found; try a higher sensitivity")
-            if fill and defects.any():
-                sub.report(1, 2, message=f"filling {covered * 100:.1f}% of the image ({method})")
-                out = _fill(rgb, defects, method)
-            else:
-                out = rgb
-            weight = defects.astype(np.float32)
-
+            out, weight, _ = _scratches(rgb, spec, region, sensitivity, fill, metadata, notes, sub,
+                                        lambda hole, tok: (_fill(rgb, hole, method), device))
     amount = spec.strength * (weight if weight is not None else 1.0)
     result = rgb + (out - rgb) * (amount[..., None] if isinstance(amount, np.ndarray) else amount)
     if spec.task != "colorize" and is_grayscale(image.pixels):
