@@ -1,4 +1,4 @@
-"""`genai-studio train restore --task denoise|jpeg|sr4|colorize …`: reproduce the restoration weights the project ships."""
+"""`genai-studio train restore --task denoise|jpeg|sr4|inpaint|colorize …`: reproduce the restoration weights the project ships."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 from genai_studio.commands.reporting import run_training
 
-TASK_CHOICES = ("denoise", "jpeg", "sr4", "colorize")
+TASK_CHOICES = ("denoise", "jpeg", "sr4", "inpaint", "colorize")
 
 
 def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``restore`` to the ``genai-studio train`` subcommands (``actions`` is their sub-parser group)."""
-    r = actions.add_parser("restore", help="train a restoration model (denoise, JPEG, faithful x4, colorize) on "
+    r = actions.add_parser("restore", help="train a restoration model (denoise, JPEG, faithful x4, hole filling, colorize) on "
                            "photos from Debian wallpaper packages + skimage, with synthetic degradations")
     r.add_argument("--task", required=True, choices=TASK_CHOICES)
     r.add_argument("--minutes", type=float, default=20.0, help="wall-clock budget for training steps (default 20)")
@@ -22,7 +22,7 @@ def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentPa
                    "(default ./restore-model; genai_studio/models replaces the shipped model)")
     r.add_argument("--batch-size", type=int, default=16)
     r.add_argument("--patch", type=int, default=None, help="input patch side in px (default 64; sr4: 32; "
-                   "colorize: 128, the whole cached crop: colour needs context)")
+                   "inpaint: 96; colorize: 128, the whole cached crop: colour needs context)")
     r.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (warm-up, then cosine)")
     r.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: cores, at most 4)")
     r.add_argument("--workers", type=int, default=0, help="subprocesses making batches (default 0; "
@@ -40,7 +40,7 @@ def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentPa
 def cmd_train_restore(args: argparse.Namespace) -> int:
     from genai_studio.training.restore_train import RestoreTrainOptions, train_restore
 
-    patch = args.patch or {"sr4": 32, "colorize": 128}.get(args.task, 64)
+    patch = args.patch or {"sr4": 32, "colorize": 128, "inpaint": 96}.get(args.task, 64)
     options = RestoreTrainOptions(task=args.task, minutes=args.minutes, steps=args.steps, seed=args.seed,
                                   batch_size=args.batch_size, patch=patch, lr=args.lr, threads=args.threads,
                                   workers=args.workers, device=args.device, evaluate=not args.no_eval,

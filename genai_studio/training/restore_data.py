@@ -297,6 +297,44 @@ def downscale(img: np.ndarray, scale: int) -> np.ndarray:
     return bicubic_resize(img, img.shape[1] // scale, img.shape[0] // scale)
 
 
+MAX_HOLE_FRACTION = 0.4  # random holes never cover more of a training crop than this
+
+
+def random_holes(side: int, rng: np.random.Generator) -> np.ndarray:
+    """(side, side) bool hole mask of a random kind, for inpainting training:
+    boxes (1–3, 6 px to half the side; what users brush out), strokes (1–4 thick polylines 2–15 px wide;
+    scratches, tears, brush strokes) or dust (5–40 specks of radius 1–4 px), or a mix. Never empty, never
+    more than MAX_HOLE_FRACTION of the crop."""
+    import cv2
+
+    while True:
+        hole = np.zeros((side, side), np.uint8)
+        kinds = [("boxes", "strokes", "dust")[int(rng.integers(3))]]
+        if rng.random() < 0.25:
+            kinds.append(("boxes", "strokes", "dust")[int(rng.integers(3))])
+        for kind in kinds:
+            if kind == "boxes":
+                for _ in range(int(rng.integers(1, 4))):
+                    h, w = rng.integers(6, max(7, side // 2) + 1, 2)
+                    y, x = rng.integers(0, side - h + 1), rng.integers(0, side - w + 1)
+                    hole[y:y + h, x:x + w] = 1
+            elif kind == "strokes":
+                for _ in range(int(rng.integers(1, 5))):
+                    points = rng.integers(0, side, (int(rng.integers(2, 5)), 2)).astype(np.int32)
+                    cv2.polylines(hole, [points], False, 1, int(rng.integers(2, 16)))
+            else:
+                for _ in range(int(rng.integers(5, 41))):
+                    cx, cy = (int(v) for v in rng.integers(0, side, 2))
+                    cv2.circle(hole, (cx, cy), int(rng.integers(1, 5)), 1, -1)
+        if 0 < hole.mean() <= MAX_HOLE_FRACTION:
+            return hole.astype(bool)
+
+
+def with_hole(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The inpainting network's input: (H, W, 4) uint8 = the photo with the hole blacked out, and the hole × 255."""
+    return np.concatenate([img * ~hole[..., None], hole[..., None].astype(np.uint8) * 255], axis=2)
+
+
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # BT.601, as the restore engine's colorize step
 
 

@@ -5,6 +5,11 @@ patches of the training photos (``restore_data``) with synthetic degradations dr
   denoise  NAFNet, blind: Gaussian sigma uniform in 0–50 (0–255 scale), noisy input clipped/rounded to uint8
   jpeg     NAFNet, blind: Pillow JPEG quality uniform in 5–60
   sr4      SPAN x4, faithful: bicubic-downscaled input, L1-type loss (PSNR-oriented, no GAN)
+  inpaint  NAFNet with 4 channels and a 4th U-Net level: input = the photo with random holes blacked out (boxes,
+           strokes, dust; ``restore_data.random_holes``) + the hole mask as a 4th channel; output channels 0–2 are
+           the RGB fill (channel 3 is unused). Loss on the hole mostly (known pixels weigh 0.1: the engine keeps
+           them from the input anyway). The engine runs any 4-in/4-out same-size model whose manifest task is
+           "inpaint" this way (engines/restore/inpaint_model.py)
   colorize NAFNet with a 4th U-Net level (more context): input = the photo's BT.601 luma repeated ×3; the loss
            sees the output after the engine's step that puts the input's luma back, so only chroma is learnt;
            + a small hinge that punishes only being *less* colourful than the truth (plain L1 desaturates).
@@ -58,6 +63,10 @@ TASKS: dict[str, TaskSpec] = {
     "sr4": TaskSpec("restore-faithful-x4", "Faithful x4 upscale (SPAN, trained here)", "upscale", "SPAN", 4,
                     "PSNR-oriented x4 super-resolution for bicubic-downscaled photos: invents no texture.",
                     ("photo", "fidelity", "trained-here")),
+    "inpaint": TaskSpec("restore-inpaint", "Fill holes (NAFNet, image + mask, trained here)", "inpaint", "NAFNet", 1,
+                        "Fills brushed holes, scratches and dust from their surroundings: a small NAFNet U-Net that "
+                        "sees the photo and the hole mask. Continues edges and colour gradients; it does not "
+                        "invent objects, so large holes come out smooth.", ("photo", "inpaint", "trained-here")),
     "colorize": TaskSpec("restore-colorize", "Colorize (NAFNet, trained here)", "colorize", "NAFNet", 1,
                          "Adds plausible colour to grayscale photos: the photo's own luminance is kept, the "
                          "model supplies chroma only. Small NAFNet U-Net; expect muted, mostly natural colours "
@@ -81,13 +90,19 @@ def build_model(task: str) -> nn.Module:
         from spandrel.architectures.SPAN import SPAN
 
         return SPAN(num_in_ch=3, num_out_ch=3, feature_channels=48, upscale=4)
+    if task == "inpaint":
+        from spandrel.architectures.NAFNet import NAFNet
+
+        # RGB + mask in; four levels (1/16 resolution at the bottom) so a 48 px hole is filled from beyond it
+        return NAFNet(img_channel=4, width=16, middle_blk_num=2, enc_blk_nums=[1, 1, 1, 1],
+                      dec_blk_nums=[1, 1, 1, 1])
     if task == "colorize":
         from spandrel.architectures.NAFNet import NAFNet
 
         # four levels (1/16 resolution at the bottom): colour depends on what the object is, so context matters
         return NAFNet(img_channel=3, width=16, middle_blk_num=2, enc_blk_nums=[1, 1, 1, 1],
                       dec_blk_nums=[1, 1, 1, 1])
-    raise BadInput(f"Unknown restoration task '{task}': choose denoise, jpeg, sr4 or colorize.")
+    raise BadInput(f"Unknown restoration task '{task}': choose denoise, jpeg, sr4, inpaint or colorize.")
 
 
 @dataclass
@@ -120,7 +135,8 @@ class RestoreTrainResult:
 
 def make_batch(patches: np.ndarray, task: str, rng: np.random.Generator, batch_size: int,
                patch: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(input, target) float32 (B, 3, h, w) in 0–1: random crops, flips and 90° turns, then the degradation."""
+    """(input, target) float32 (B, C, h, w) in 0–1 (C = 3; inpaint input: 4): random crops, flips and 90° turns,
+    then the degradation."""
     scale = TASKS[task].scale
     side = patch * scale
     if side > patches.shape[1]:
@@ -139,6 +155,8 @@ def make_batch(patches: np.ndarray, task: str, rng: np.random.Generator, batch_s
             degraded = rd.jpeg_compress(clean, int(rng.integers(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1)))
         elif task == "colorize":
             degraded = rd.to_gray(clean)
+        elif task == "inpaint":
+            degraded = rd.with_hole(clean, rd.random_holes(side, rng))  # (side, side, 4)
         else:
             degraded = rd.downscale(clean, scale)
         inputs.append(degraded)
@@ -185,8 +203,15 @@ def colorfulness_t(x: torch.Tensor) -> torch.Tensor:
     return std + 0.3 * mean
 
 
+KNOWN_PIXEL_WEIGHT = 0.1  # inpaint: weight of the pixels outside the hole in the loss
+
+
 def task_loss(task: str, pred: torch.Tensor, inp: torch.Tensor, target: torch.Tensor,
               colorfulness_weight: float = COLORFULNESS_WEIGHT) -> torch.Tensor:
+    if task == "inpaint":
+        weight = inp[:, 3:4] + KNOWN_PIXEL_WEIGHT  # (B, 1, h, w): the hole counts 11x a known pixel
+        error = torch.sqrt((pred[:, :3] - target) ** 2 + 1e-6)
+        return (error * weight).sum() / (weight.sum() * 3)
     if task != "colorize":
         return charbonnier(pred, target)
     pred = keep_luma(pred, inp)
@@ -216,7 +241,7 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
                   data: rd.RestoreData | None = None) -> RestoreTrainResult:
     """Train, evaluate on the held-out photos, write ``<model_id>.safetensors`` + ``<model_id>.json``."""
     if opts.task not in TASKS:
-        raise BadInput(f"Unknown restoration task '{opts.task}': choose denoise, jpeg, sr4 or colorize.")
+        raise BadInput(f"Unknown restoration task '{opts.task}': choose denoise, jpeg, sr4, inpaint or colorize.")
     if opts.steps < 1 or opts.minutes <= 0 or opts.batch_size < 1:
         raise BadInput("--steps and --batch-size must be at least 1 and --minutes positive.")
     spec = TASKS[opts.task]
@@ -312,6 +337,34 @@ def run_model(model: nn.Module, img: np.ndarray) -> np.ndarray:
     return (y[0].permute(1, 2, 0).cpu().numpy() * 255.0).round().astype(np.uint8)
 
 
+def inpaint_image(model: nn.Module, img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """As the engine fills with a 4-channel model: photo with the hole blacked out + mask in, the RGB output
+    taken inside the hole only; uint8 (H, W, 3)."""
+    x = torch.from_numpy(rd.with_hole(img, hole)).permute(2, 0, 1)[None].float().div(255.0)  # (1, 4, H, W)
+    with torch.inference_mode():
+        y = model(x.to(next(model.parameters()).device))[:, :3].clamp(0, 1)
+    out = (y[0].permute(1, 2, 0).cpu().numpy() * 255.0).round().astype(np.uint8)
+    return np.where(hole[..., None], out, img)
+
+
+EVAL_HOLE_SIDES = (8, 24, 48)  # px: square holes, three per photo, as `bench restore` uses
+
+
+def eval_holes(side: int, size: int, seed: int) -> np.ndarray:
+    """(size, size) bool: three seeded ``side``-px squares."""
+    rng = np.random.default_rng(seed)
+    hole = np.zeros((size, size), bool)
+    for _ in range(3):
+        y, x = rng.integers(4, size - side - 4, 2)
+        hole[y:y + side, x:x + side] = True
+    return hole
+
+
+def psnr_in(ref: np.ndarray, out: np.ndarray, region: np.ndarray) -> float:
+    mse = float(np.mean((ref[region].astype(np.float64) - out[region].astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
 def colorize_image(model: nn.Module, img: np.ndarray) -> np.ndarray:
     """As the engine colorizes: float luma ×3 in, the model's colour with that luma put back, uint8 out."""
     luma = img.astype(np.float32) @ np.asarray(rd.LUMA_WEIGHTS, np.float32) / 255.0
@@ -396,7 +449,8 @@ def evaluate(model: nn.Module, task: str, heldout: dict[str, np.ndarray],
 
     denoise: vs OpenCV fastNlMeansDenoisingColored with h tuned per sigma on these same photos (generous to
     the baseline); jpeg: vs the decoded JPEG itself; sr4: PSNR-Y/SSIM-Y (4 px border cut) vs bicubic upscaling;
-    colorize: vs the grayscale input, plus colourfulness of output, input (0) and truth.
+    colorize: vs the grayscale input, plus colourfulness of output, input (0) and truth; inpaint: PSNR inside
+    square holes of EVAL_HOLE_SIDES px vs OpenCV Telea.
     """
     model.eval()
     quality: dict = {"heldout": sorted(heldout)}
@@ -424,6 +478,22 @@ def evaluate(model: nn.Module, task: str, heldout: dict[str, np.ndarray],
             quality[f"q{q}"] = _level_entry(ours, float(np.mean([s[0] for s in inp])),
                                             float(np.mean([s[1] for s in inp])), inp, {})
             log(f"quality {q}: {quality[f'q{q}']}")
+    elif task == "inpaint":
+        import cv2
+
+        quality["metric"] = ("RGB PSNR (dB) inside the hole on held-out photos (three square holes each) vs "
+                             "OpenCV Telea inpainting (radius 5); SSIM of the whole image")
+        for side in EVAL_HOLE_SIDES:
+            ours, base = [], []
+            for k, img in heldout.items():
+                hole = eval_holes(side, min(img.shape[:2]), _seed_for(k, side))[:img.shape[0], :img.shape[1]]
+                out = inpaint_image(model, img, hole)
+                telea = cv2.inpaint(img, hole.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
+                ours.append((psnr_in(img, out, hole), psnr_ssim(img, out)[1]))
+                base.append((psnr_in(img, telea, hole), psnr_ssim(img, telea)[1]))
+            quality[f"holes{side}"] = _level_entry(ours, float(np.mean([s[0] for s in base])),
+                                                   float(np.mean([s[1] for s in base])), None, {})
+            log(f"holes {side}px: {quality[f'holes{side}']}")
     elif task == "colorize":
         quality["metric"] = ("RGB PSNR (dB) / SSIM on held-out photos of the output with the input's luma kept "
                              "(as the engine does) vs the grayscale input (BT.601 luma x3); Hasler-Susstrunk "

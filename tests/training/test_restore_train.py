@@ -34,7 +34,8 @@ def tiny_data() -> rd.RestoreData:
     return rd.RestoreData(patches, heldout, sources)
 
 
-@pytest.mark.parametrize("task,patch", [("denoise", 16), ("jpeg", 16), ("sr4", 8), ("colorize", 16)])
+@pytest.mark.parametrize("task,patch", [("denoise", 16), ("jpeg", 16), ("sr4", 8), ("colorize", 16),
+                                        ("inpaint", 32)])
 def test_tiny_run_writes_a_model_spandrel_detects(tmp_path, tiny_data, task, patch):
     opts = rt.RestoreTrainOptions(task=task, steps=2, minutes=1.0, batch_size=2, patch=patch, threads=1,
                                   device="cpu", command=f"test {task}")
@@ -51,8 +52,9 @@ def test_tiny_run_writes_a_model_spandrel_detects(tmp_path, tiny_data, task, pat
     level = next(k for k in manifest.quality if k not in ("heldout", "metric") and isinstance(
         manifest.quality[k], dict))
     assert {"psnr", "ssim", "baseline_psnr", "gain_db"} <= set(manifest.quality[level])
-    out = desc.model.eval()(torch.rand(1, 3, 12, 12))
-    assert out.shape == (1, 3, 12 * spec.scale, 12 * spec.scale)
+    channels = 4 if task == "inpaint" else 3  # RGB + hole mask in (and 4 out; channels 0-2 are the fill)
+    out = desc.model.eval()(torch.rand(1, channels, 12, 12))
+    assert out.shape == (1, channels, 12 * spec.scale, 12 * spec.scale)
 
 
 def test_batches_are_seeded_and_shaped(tiny_data):
@@ -117,6 +119,38 @@ def test_shipped_faithful_x4_beats_bicubic():
     ours = rt.psnr_ssim_y(hr, rt.run_model(model, lr), 4)[0]
     bicubic = rt.psnr_ssim_y(hr, rd.bicubic_resize(lr, 128, 128), 4)[0]
     assert ours > bicubic + 1.0  # measured +2.4 dB on this crop (held-out mean +1.57)
+
+
+def test_random_holes_are_seeded_varied_and_never_empty_or_too_big():
+    masks = [rd.random_holes(64, np.random.default_rng(seed)) for seed in range(40)]
+    assert all(m.dtype == bool and m.shape == (64, 64) for m in masks)
+    cover = np.array([m.mean() for m in masks])
+    assert (cover > 0).all() and (cover <= rd.MAX_HOLE_FRACTION).all()
+    assert cover.min() < 0.05 and cover.max() > 0.15  # dust specks as well as big boxes and strokes
+    assert np.array_equal(masks[3], rd.random_holes(64, np.random.default_rng(3)))
+
+
+def test_inpaint_batches_black_out_the_hole_and_carry_the_mask(tiny_data):
+    inp, target = rt.make_batch(tiny_data.patches, "inpaint", np.random.default_rng(0), 3, 32)
+    assert inp.shape == (3, 4, 32, 32) and target.shape == (3, 3, 32, 32)
+    hole = inp[:, 3:4]
+    assert set(hole.unique().tolist()) <= {0.0, 1.0} and hole.sum() > 0
+    assert float((inp[:, :3] * hole).abs().max()) == 0.0  # nothing of the truth leaks into the hole
+    assert torch.equal(inp[:, :3] * (1 - hole), target * (1 - hole))
+
+
+def test_inpaint_loss_is_mostly_about_the_hole():
+    target = torch.zeros(1, 3, 8, 8)
+    inp = torch.zeros(1, 4, 8, 8)
+    inp[:, 3, :4] = 1  # the top half is the hole
+    wrong_in_hole, wrong_outside = torch.zeros(1, 4, 8, 8), torch.zeros(1, 4, 8, 8)
+    wrong_in_hole[:, :3, :4] = 0.5
+    wrong_outside[:, :3, 4:] = 0.5
+    exact = float(rt.task_loss("inpaint", torch.zeros(1, 4, 8, 8), inp, target))  # the Charbonnier floor
+    loss_in = float(rt.task_loss("inpaint", wrong_in_hole, inp, target)) - exact
+    loss_out = float(rt.task_loss("inpaint", wrong_outside, inp, target)) - exact
+    w = rt.KNOWN_PIXEL_WEIGHT  # a hole pixel weighs 1 + w, a known one w
+    assert loss_in == pytest.approx(loss_out * (1 + w) / w, rel=0.01)
 
 
 def test_colorize_batches_are_gray_inputs_of_colour_targets(tiny_data):

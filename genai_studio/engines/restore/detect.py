@@ -17,7 +17,7 @@ from genai_studio.engines.loading import load_state_dict
 
 if TYPE_CHECKING:
     import torch
-    from spandrel import ImageModelDescriptor, MaskedImageModelDescriptor, ModelDescriptor
+    from spandrel import ImageModelDescriptor, ModelDescriptor
 
 # spandrel purpose → the task a model serves in this app
 _TASK_BY_PURPOSE = {"SR": "upscale", "FaceSR": "upscale", "Restoration": "restore", "Inpainting": "inpaint"}
@@ -76,20 +76,45 @@ def load_spandrel_model(source: str | os.PathLike[str] | Mapping[str, torch.Tens
     return descriptor
 
 
-def load_inpainting_model(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]) -> MaskedImageModelDescriptor:
-    """A CPU, eval-mode spandrel inpainting model (image and mask in, filled image out), e.g. LaMa.
+class RgbMaskInpainter:
+    """A same-size network with 4 channels in (RGB with the hole blacked out, then the hole mask) whose channels
+    0–2 out are the fill: how the project's own inpainting model is called (``train restore --task inpaint``).
+    Called like a spandrel masked-image model: (image (1, 3, H, W), mask (1, 1, H, W), 1 = fill) → (1, 3, H, W),
+    known pixels kept from ``image``."""
 
-    Image-to-image models (upscalers, denoisers) are refused with a ModelError: they cannot be told where the hole is.
+    input_channels = output_channels = 3
+
+    def __init__(self, descriptor: ImageModelDescriptor) -> None:
+        self.descriptor = descriptor
+        self.model = descriptor.model
+        self.architecture = descriptor.architecture
+
+    def __call__(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        fill = self.descriptor(torch.cat([image * (1 - mask), mask], dim=1))[:, :3]
+        return fill * mask + image * (1 - mask)
+
+
+def load_inpainting_model(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]):
+    """A CPU, eval-mode inpainting model called as ``model(image, mask)``: a spandrel masked-image model (e.g.
+    LaMa) or a 4-channel same-size one (:class:`RgbMaskInpainter`).
+
+    Other image-to-image models (upscalers, denoisers) are refused with a ModelError: they cannot be told where
+    the hole is.
     """
-    from spandrel import MaskedImageModelDescriptor
+    from spandrel import ImageModelDescriptor, MaskedImageModelDescriptor
 
     descriptor = _load_descriptor(source)
-    if not isinstance(descriptor, MaskedImageModelDescriptor):
-        raise ModelError(
-            f"{_label(source)} is a {descriptor.architecture.name} {descriptor.purpose} model, not an inpainting "
-            "model: it takes no mask, so it cannot fill a hole."
-        )
-    return descriptor
+    if isinstance(descriptor, MaskedImageModelDescriptor):
+        return descriptor
+    if isinstance(descriptor, ImageModelDescriptor) and descriptor.scale == 1 and descriptor.input_channels == 4 \
+            and descriptor.output_channels in (3, 4):
+        return RgbMaskInpainter(descriptor)
+    raise ModelError(
+        f"{_label(source)} is a {descriptor.architecture.name} {descriptor.purpose} model, not an inpainting "
+        "model: it takes no mask, so it cannot fill a hole."
+    )
 
 
 def _load_descriptor(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]) -> ModelDescriptor:

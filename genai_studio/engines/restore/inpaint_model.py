@@ -1,4 +1,5 @@
-"""Fill a hole with a learned inpainting model: any spandrel masked-image model a user brings (e.g. LaMa).
+"""Fill a hole with a learned inpainting model: the project's own (RGB + mask in) or any spandrel masked-image
+model a user brings (e.g. LaMa); see ``detect.load_inpainting_model``.
 
 Inpainting needs context, not tiles: the network sees the hole's bounding box plus a margin as wide as the hole
 (at least MIN_MARGIN px) in one pass, so a small defect on a huge photo costs little. A window whose long side is
@@ -40,7 +41,7 @@ def hole_window(hole: np.ndarray) -> tuple[slice, slice]:
 
 
 def load_inpainter(manifest: ModelManifest, weights: Path, device: torch.device):
-    """The (cached) spandrel MaskedImageModelDescriptor for ``weights`` on ``device``."""
+    """The (cached) inpainting model for ``weights`` on ``device``, called as ``model(image, mask)``."""
 
     def build():
         from genai_studio.engines.restore.detect import load_inpainting_model
