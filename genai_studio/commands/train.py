@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from genai_studio.commands.train_art_classifier import register_art_classifier
 
     register_art_classifier(which)
+    from genai_studio.commands.train_art_sharpen import register_art_sharpen
+
+    register_art_sharpen(which)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     return p
 

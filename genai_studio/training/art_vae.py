@@ -50,7 +50,7 @@ SET_TEXTS = {
     "emoji": SetText(
         name="Emoji-style generator (conditional VAE)",
         description="Small conditional VAE with a prompt-conditioned prior, 64x64 native; prompts are words of "
-                    "the Unicode emoji names. First model: blurry, colours and layout follow the prompt.",
+                    "the Unicode emoji names; colours and layout follow the prompt.",
         tag="emoji", license="GPL-3.0-or-later", eval_words=("cat", "heart", "rocket", "face"),
         heldout_what="emoji (10% of groups, never trained on)", guidance=3.0),
     "icons": SetText(
@@ -58,7 +58,7 @@ SET_TEXTS = {
         description="Small conditional VAE with a prompt-conditioned prior, 64x64 native, trained on the flat "
                     "Papirus icon theme; prompts are words of the icon file names: the kind of icon (app, file, "
                     "device, folder), the subject (music, image, video, text, camera...) and folder colours "
-                    "(blue, red, green, yellow, violet, grey). Blurry: shapes and colours follow the prompt.",
+                    "(blue, red, green, yellow, violet, grey); shapes and colours follow the prompt.",
         # GPL-3 (only) training images: the weights are distributed under the same terms
         tag="icons", license="GPL-3.0-only", eval_words=("folder", "music", "camera", "text", "image", "video"),
         heldout_what="icons (10% of base names, all folder colours of one kind together, never trained on)"),
@@ -162,7 +162,7 @@ def train_art_vae(out_dir: Path, opts: ArtTrainOptions, log: Callable[[str], Non
     quality = evaluate(model, data, device, text=SET_TEXTS[dataset_of(data, opts)]) if opts.evaluate else {}
     quality.update({"steps": step, "train_minutes": round(minutes, 2), "device": str(device),
                     "parameters": sum(p.numel() for p in model.parameters())})
-    return _write(out_dir, model, cfg, data, opts, quality, history)
+    return write_model(out_dir, model, cfg, data, opts, quality, history)
 
 
 @torch.no_grad()
@@ -220,8 +220,13 @@ def training_data_text(data: ad.ArtData, dataset: str) -> str:
             f"{src.get('license', ad.LICENSE)}. Built by genai_studio/training/art_data.py.")
 
 
-def _write(out_dir: Path, model: ConditionalVAE, cfg: VAEConfig, data: ad.ArtData, opts: ArtTrainOptions,
-           quality: dict, history: list) -> ArtTrainResult:
+SHARPENED_NOTE = " Its decoder was then fine-tuned adversarially (training/art_sharpen.py) for sharper detail."
+UNSHARPENED_NOTE = " Blurry: trained on squared pixel error only."
+
+
+def write_model(out_dir: Path, model: ConditionalVAE, cfg: VAEConfig, data: ad.ArtData, opts: ArtTrainOptions,
+                quality: dict, history: list, sharpened: bool = False) -> ArtTrainResult:
+    """Write ``model`` as ``opts.model_id``.safetensors (fp16, config and vocabulary in the metadata) + manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     dataset = dataset_of(data, opts)
     text = SET_TEXTS[dataset]
@@ -235,12 +240,12 @@ def _write(out_dir: Path, model: ConditionalVAE, cfg: VAEConfig, data: ad.ArtDat
         files=(ModelFile(weights.name, sha256_file(weights), weights.stat().st_size),),
         source=ModelSource(kind="trained", upstream="GenAI Studio", command=opts.command),
         license=text.license,
-        description=text.description,
+        description=text.description + (SHARPENED_NOTE if sharpened else UNSHARPENED_NOTE),
         training_data=training_data_text(data, dataset),
         quality=quality,
         defaults={"native_px": cfg.px, "temperature": 1.0, "guidance": text.guidance,
                   "vocabulary": list(data.vocabulary)},
-        tags=("art", "generate", text.tag, "trained-here"))
+        tags=("art", "generate", text.tag, "trained-here") + (("sharpened",) if sharpened else ()))
     manifest_path = out_dir / f"{opts.model_id}.json"
     write_manifest(manifest, manifest_path)
-    return ArtTrainResult(weights, manifest_path, quality["steps"], quality, history)
+    return ArtTrainResult(weights, manifest_path, int(quality.get("steps", 0)), quality, history)
