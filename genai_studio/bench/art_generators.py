@@ -56,6 +56,7 @@ class BenchOptions:
     models: tuple[str, ...] | None = None  # only these generator ids
     classifier_dir: Path | None = None  # default: the art-data cache
     quick: bool = False
+    compare: tuple[Path, ...] = ()  # manifests of other generators to score in the same run (e.g. a previous model)
 
 
 def builtin_generators(models_dir: Path | None = None) -> list[tuple[ModelManifest, Path]]:
@@ -70,6 +71,28 @@ def builtin_generators(models_dir: Path | None = None) -> list[tuple[ModelManife
             continue
         if manifest.family == "art" and manifest.task == "generate" and manifest.files:
             found.append((manifest, path.parent / manifest.files[0].name))
+    return found
+
+
+COMPARE_SUFFIX = " (compared)"
+
+
+def compared_generators(manifests: tuple[Path, ...]) -> list[tuple[ModelManifest, Path]]:
+    """(manifest, weights) of generators named on the command line; their ids get COMPARE_SUFFIX so a previous
+    version of a built-in model is reported beside the current one."""
+    from dataclasses import replace
+
+    from genai_studio.core.errors import BadInput
+
+    found = []
+    for path in manifests:
+        try:
+            manifest = read_manifest(path)
+        except (ValueError, OSError) as exc:
+            raise BadInput(f"--compare {path}: not a readable model manifest ({exc})") from exc
+        if manifest.family != "art" or manifest.task != "generate" or not manifest.files:
+            raise BadInput(f"--compare {path}: {manifest.id} is not an image generator")
+        found.append((replace(manifest, id=manifest.id + COMPARE_SUFFIX), Path(path).parent / manifest.files[0].name))
     return found
 
 
@@ -300,6 +323,7 @@ def bench_art(opts: BenchOptions, log: Callable[[str], None] = lambda line: None
     import torch
 
     generators = [(m, w) for m, w in builtin_generators() if opts.models is None or m.id in opts.models]
+    generators += compared_generators(opts.compare)
     skipped, by_set = [], {}
     for manifest, weights in generators:
         name = data_set_of(manifest)

@@ -18,6 +18,9 @@ def register_bench_art(which: argparse._SubParsersAction) -> argparse.ArgumentPa
     a.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
                    help="device for the quality samples (speed is measured on CPU, and on CUDA when present)")
     a.add_argument("--models", nargs="+", default=None, help="only these generator ids (default: all built-in)")
+    a.add_argument("--compare", nargs="+", default=(), metavar="MANIFEST",
+                   help="also score these generators (their .json manifests, weights beside them), e.g. the "
+                        "previous version of a built-in model; reported as '<id> (compared)'")
     a.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     a.add_argument("--classifier-dir", default=None,
                    help="where the art classifier is cached (default: the art-data cache folder)")
@@ -48,7 +51,8 @@ def cmd_bench_art(args: argparse.Namespace) -> int:
                         per_class=args.per_class or (4 if quick else 16), max_classes=6 if quick else None,
                         repeats=args.repeats or (2 if quick else 5), device=args.device,
                         models=tuple(args.models) if args.models else None,
-                        classifier_dir=Path(args.classifier_dir) if args.classifier_dir else None, quick=quick)
+                        classifier_dir=Path(args.classifier_dir) if args.classifier_dir else None, quick=quick,
+                        compare=tuple(Path(p) for p in args.compare))
     output = args.output or str(default_output())
 
     def log(line: str) -> None:

@@ -22,9 +22,18 @@ def shapes_set(monkeypatch):
 
 
 def test_bench_art_quick_reports_models_and_baselines(shapes_set, tmp_path, capsys):
+    import shutil
+
+    from genai_studio.paths import BUILTIN_MODELS_DIR
+
     out = tmp_path / "art.json"
+    previous = tmp_path / "previous"  # e.g. the model before retraining, kept outside the repo
+    previous.mkdir()
+    for name in ("art-emoji-vae.json", "art-emoji-vae.safetensors"):
+        shutil.copy(BUILTIN_MODELS_DIR / name, previous / name)
     assert main(["bench", "art", "--quick", "--models", "art-emoji-vae", "--classifier-dir", str(tmp_path / "clf"),
-                 "--samples", "8", "--threads", "1", "-o", str(out)]) == 0
+                 "--samples", "8", "--threads", "1", "-o", str(out),
+                 "--compare", str(previous / "art-emoji-vae.json")]) == 0
     report = json.loads(out.read_text())
     assert json.loads(capsys.readouterr().out) == report
     assert report["benchmark"] == "art-generators" and report["quick"]
@@ -32,7 +41,10 @@ def test_bench_art_quick_reports_models_and_baselines(shapes_set, tmp_path, caps
     assert (tmp_path / "clf" / "classifier-emoji-v1.safetensors").exists()
     assert {"red", "circle"} <= set(emoji["classifier"]["classes"])
     gens = emoji["generators"]
-    assert set(gens) == {"art-emoji-vae", "baseline-copy-train", "baseline-class-mean", "baseline-class-gaussian"}
+    assert set(gens) == {"art-emoji-vae", "art-emoji-vae (compared)", "baseline-copy-train", "baseline-class-mean",
+                         "baseline-class-gaussian"}
+    # the same weights score the same: the compared copy is sampled exactly like the built-in
+    assert gens["art-emoji-vae (compared)"]["fd_vs_heldout"] == gens["art-emoji-vae"]["fd_vs_heldout"]
     assert gens["baseline-copy-train"]["memorisation"]["pixel32"]["fraction_closer_than_threshold"] == 1.0
     assert gens["baseline-class-mean"]["diversity"]["mean_pairwise_feature_distance"] == 0.0
     speed = gens["art-emoji-vae"]["speed"]["cpu"]
@@ -41,9 +53,12 @@ def test_bench_art_quick_reports_models_and_baselines(shapes_set, tmp_path, caps
     assert emoji["real_reference"]["train_vs_heldout_fd"] >= 0
 
 
-def test_bench_art_rejects_bad_options(capsys):
+def test_bench_art_rejects_bad_options(capsys, tmp_path):
     assert main(["bench", "art", "--samples", "1"]) == 2
     assert "error: --samples" in capsys.readouterr().err
+    assert main(["bench", "art", "--compare", str(tmp_path / "nope.json"), "-o", str(tmp_path / "o.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --compare") and "not a readable model manifest" in err
 
 
 def test_train_art_classifier_writes_the_cache(shapes_set, tmp_path, capsys):
