@@ -331,8 +331,13 @@ def random_holes(side: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def with_hole(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """The inpainting network's input: (H, W, 4) uint8 = the photo with the hole blacked out, and the hole × 255."""
-    return np.concatenate([img * ~hole[..., None], hole[..., None].astype(np.uint8) * 255], axis=2)
+    """The inpainting network's input: (H, W, 4) uint8 = the photo with the hole prefilled by the classical
+    membrane fill (from the known pixels only; the network learns the correction) and the hole × 255."""
+    from genai_studio.engines.restore.classical import inpaint_membrane
+
+    prefilled = inpaint_membrane(img.astype(np.float32) / 255.0, hole)
+    rgb = np.clip(np.rint(prefilled * 255.0), 0, 255).astype(np.uint8)
+    return np.concatenate([rgb, hole[..., None].astype(np.uint8) * 255], axis=2)
 
 
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # BT.601, as the restore engine's colorize step

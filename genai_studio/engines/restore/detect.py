@@ -77,10 +77,13 @@ def load_spandrel_model(source: str | os.PathLike[str] | Mapping[str, torch.Tens
 
 
 class RgbMaskInpainter:
-    """A same-size network with 4 channels in (RGB with the hole blacked out, then the hole mask) whose channels
-    0–2 out are the fill: how the project's own inpainting model is called (``train restore --task inpaint``).
-    Called like a spandrel masked-image model: (image (1, 3, H, W), mask (1, 1, H, W), 1 = fill) → (1, 3, H, W),
-    known pixels kept from ``image``."""
+    """A same-size network with 4 channels in (RGB with the hole prefilled classically, then the hole mask) whose
+    channels 0–2 out are the fill: how the project's own inpainting model is called (``train restore --task
+    inpaint``). Called like a spandrel masked-image model, (image (1, 3, H, W), mask (1, 1, H, W), 1 = fill) →
+    (1, 3, H, W) with the known pixels kept from ``image``, except that ``image`` must already hold the prefill
+    inside the hole (``prefill = True``; the engine does it with the membrane fill)."""
+
+    prefill = True
 
     input_channels = output_channels = 3
 
@@ -92,7 +95,7 @@ class RgbMaskInpainter:
     def __call__(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         import torch
 
-        fill = self.descriptor(torch.cat([image * (1 - mask), mask], dim=1))[:, :3]
+        fill = self.descriptor(torch.cat([image, mask], dim=1))[:, :3]
         return fill * mask + image * (1 - mask)
 
 

@@ -23,6 +23,7 @@ from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.progress import ProgressToken
 from genai_studio.engines import devices
 from genai_studio.engines.model_cache import MODEL_CACHE
+from genai_studio.engines.restore.classical import inpaint_membrane
 from genai_studio.engines.restore.upscale import resolve_weights
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,11 @@ def run_inpaint_model(rgb: np.ndarray, hole: np.ndarray, manifest: ModelManifest
         net_in, net_hole = window, window_hole
     token.report(0.1, 1, message=f"filling the hole with {manifest.name} on {dev.type}")
     token.check()
+    model = load_inpainter(manifest, weights, dev)
+    if getattr(model, "prefill", False):  # the project's own models refine the membrane fill
+        net_in = inpaint_membrane(net_in, net_hole)
     try:
-        filled = _fill_window(load_inpainter(manifest, weights, dev), net_in, net_hole, dev)
+        filled = _fill_window(model, net_in, net_hole, dev)
     except Exception as exc:  # noqa: BLE001 - only out-of-memory is retried
         if not devices.is_out_of_memory(exc):
             raise
