@@ -186,3 +186,29 @@ def test_shipped_colorizer_beats_the_gray_input_through_the_engine():
     assert np.abs(rt.rgb_to_y(out) - rt.rgb_to_y(gray)).mean() <= 0.5
     assert rt.psnr_ssim(coffee, out)[0] > rt.psnr_ssim(coffee, gray)[0] + 1.0
     assert rt.colorfulness(out) > 10.0 and rt.colorfulness(gray) == 0.0
+
+
+def test_shipped_inpainter_improves_on_its_membrane_prefill_in_small_holes():
+    """Through the engine on held-out photos: square 8 px holes (dust, scratches), where the learned correction
+    helps most (bench restore: +0.6 dB over the membrane fill, +0.9 over Telea; on 24-48 px holes it is on par)."""
+    from genai_studio.core.media import ImageBuffer
+    from genai_studio.core.progress import CancelToken
+    from genai_studio.core.restore_jobs import RestoreSpec
+    from genai_studio.engines.restore.restore_run import run_restore
+
+    manifest, _ = _shipped("restore-inpaint")
+    assert manifest.task == "inpaint" and manifest.defaults["default_for_task"] is True
+    assert manifest.quality["holes8"]["gain_db"] > 0.5  # vs Telea, measured at training time
+    ours, membrane = [], []
+    for name in ("astronaut", "coffee"):
+        clean = rd.center_crop(np.asarray(getattr(skimage.data, name)())[..., :3], 128)
+        hole = rt.eval_holes(8, 128, 7) | rt.eval_holes(8, 128, 8)
+        mask = hole.astype(np.uint8) * 255
+        spec = RestoreSpec(image=ImageBuffer(clean), task="inpaint", mask=mask, model_id=manifest.id)
+        out = run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).image.pixels
+        ours.append(rt.psnr_in(clean, out, hole))
+        classical = run_restore(RestoreSpec(image=ImageBuffer(clean), task="inpaint", mask=mask, model_id="membrane"),
+                                CancelToken()).image.pixels
+        membrane.append(rt.psnr_in(clean, classical, hole))
+        assert np.array_equal(out[~hole], clean[~hole])
+    assert np.mean(ours) > np.mean(membrane) + 0.2, (ours, membrane)
