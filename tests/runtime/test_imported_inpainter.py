@@ -85,15 +85,17 @@ def test_a_hole_too_large_for_one_pass_is_filled_smaller_and_scaled_back(store_w
     assert np.abs(result.image.pixels[hole].astype(int) - pixels[hole]).mean() > 0  # it did fill
 
 
-def test_scratches_default_to_the_installed_inpainter(store_with_lama):
+def test_the_imported_inpainter_is_offered_for_holes_and_scratches(store_with_lama):
     from genai_studio.engines.restore.recipes import resolve_restore_model
     from genai_studio.ui.window_restore import restore_choices
 
     store, entry = store_with_lama
-    assert resolve_restore_model(store, "scratches", "").model_id == entry.id
-    assert resolve_restore_model(store, "inpaint", "").model_id == entry.id
+    # the shipped learned fill stays the default; the imported one is listed beside it for both tasks
+    for task in ("inpaint", "scratches"):
+        assert resolve_restore_model(store, task, "").model_id == "restore-inpaint"
+        assert resolve_restore_model(store, task, entry.id).model_id == entry.id
     choices = restore_choices(store)
-    assert [c.id for c in choices["scratches"]] == [entry.id] == [c.id for c in choices["inpaint"]]
+    assert [c.id for c in choices["scratches"]] == ["restore-inpaint", entry.id] == [c.id for c in choices["inpaint"]]
     assert entry.id not in [c.id for c in choices["denoise"]]
     pixels = photo("camera", 128)
     pixels[60:62, 10:118] = 255  # a bright scratch across a grayscale photo
@@ -141,7 +143,7 @@ def test_bench_restore_scores_the_imported_inpainter_beside_the_classical_fills(
     _, entry = store_with_lama
     report = bench_restore(size=64, images=("coffee",))
     for holes in report["inpaint"].values():
-        assert set(holes) == {"membrane", "classical-telea", "classical-ns", entry.id}
+        assert set(holes) == {"membrane", "classical-telea", "classical-ns", "restore-inpaint", entry.id}
         assert all(0 < row["psnr_in_mask"] < 99 for row in holes.values())
     assert f"inpaint:{entry.id}" in report["seconds_per_megapixel"]
     assert "inpaint:membrane" in report["seconds_per_megapixel"]
