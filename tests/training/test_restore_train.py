@@ -17,6 +17,7 @@ from genai_studio.core.errors import BadInput
 from genai_studio.core.manifest import read_manifest
 from genai_studio.engines.loading import load_state_dict, sha256_file
 from genai_studio.training import restore_data as rd
+from genai_studio.training import restore_eval as ev
 from genai_studio.training import restore_train as rt
 
 MODELS = Path(rt.__file__).resolve().parents[1] / "models"
@@ -98,8 +99,8 @@ def test_shipped_denoiser_beats_tuned_nlm_on_a_heldout_crop():
     manifest, model = _shipped("restore-denoise")
     clean = rd.center_crop(np.asarray(skimage.data.astronaut()), 96)
     noisy = rd.add_gaussian_noise(clean, 25, np.random.default_rng(0))
-    ours = rt.psnr_ssim(clean, rt.run_model(model, noisy))[0]
-    nlm = max(rt.psnr_ssim(clean, rt.nlm_denoise(noisy, h))[0] for h in (15.0, 20.0, 25.0))
+    ours = ev.psnr_ssim(clean, ev.run_model(model, noisy))[0]
+    nlm = max(ev.psnr_ssim(clean, ev.nlm_denoise(noisy, h))[0] for h in (15.0, 20.0, 25.0))
     assert ours > nlm + 1.0
     assert manifest.quality["sigma25"]["gain_db"] >= 1.0
 
@@ -108,7 +109,7 @@ def test_shipped_jpeg_model_improves_on_the_decoded_jpeg():
     _, model = _shipped("restore-jpeg")
     clean = rd.center_crop(np.asarray(skimage.data.coffee()), 96)
     jpeg = rd.jpeg_compress(clean, 10)
-    assert rt.psnr_ssim(clean, rt.run_model(model, jpeg))[0] > rt.psnr_ssim(clean, jpeg)[0] + 0.5
+    assert ev.psnr_ssim(clean, ev.run_model(model, jpeg))[0] > ev.psnr_ssim(clean, jpeg)[0] + 0.5
 
 
 def test_shipped_faithful_x4_beats_bicubic():
@@ -116,8 +117,8 @@ def test_shipped_faithful_x4_beats_bicubic():
     assert manifest.scale == 4 and "fidelity" in manifest.tags
     hr = rd.center_crop(np.asarray(skimage.data.coffee()), 128)
     lr = rd.downscale(hr, 4)
-    ours = rt.psnr_ssim_y(hr, rt.run_model(model, lr), 4)[0]
-    bicubic = rt.psnr_ssim_y(hr, rd.bicubic_resize(lr, 128, 128), 4)[0]
+    ours = ev.psnr_ssim_y(hr, ev.run_model(model, lr), 4)[0]
+    bicubic = ev.psnr_ssim_y(hr, rd.bicubic_resize(lr, 128, 128), 4)[0]
     assert ours > bicubic + 1.0  # measured +2.4 dB on this crop (held-out mean +1.57)
 
 
@@ -183,9 +184,9 @@ def test_shipped_colorizer_beats_the_gray_input_through_the_engine():
     spec = RestoreSpec(image=ImageBuffer(gray), task="colorize", model_id=manifest.id, device="cpu")
     out = run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).image.pixels[..., :3]
     # luminance kept (up to rounding, and clipping where the colour leaves the gamut)
-    assert np.abs(rt.rgb_to_y(out) - rt.rgb_to_y(gray)).mean() <= 0.5
-    assert rt.psnr_ssim(coffee, out)[0] > rt.psnr_ssim(coffee, gray)[0] + 1.0
-    assert rt.colorfulness(out) > 10.0 and rt.colorfulness(gray) == 0.0
+    assert np.abs(ev.rgb_to_y(out) - ev.rgb_to_y(gray)).mean() <= 0.5
+    assert ev.psnr_ssim(coffee, out)[0] > ev.psnr_ssim(coffee, gray)[0] + 1.0
+    assert ev.colorfulness(out) > 10.0 and ev.colorfulness(gray) == 0.0
 
 
 def test_shipped_inpainter_improves_on_its_membrane_prefill_in_small_holes():
@@ -202,13 +203,13 @@ def test_shipped_inpainter_improves_on_its_membrane_prefill_in_small_holes():
     ours, membrane = [], []
     for name in ("astronaut", "coffee"):
         clean = rd.center_crop(np.asarray(getattr(skimage.data, name)())[..., :3], 128)
-        hole = rt.eval_holes(8, 128, 7) | rt.eval_holes(8, 128, 8)
+        hole = ev.eval_holes(8, 128, 7) | ev.eval_holes(8, 128, 8)
         mask = hole.astype(np.uint8) * 255
         spec = RestoreSpec(image=ImageBuffer(clean), task="inpaint", mask=mask, model_id=manifest.id)
         out = run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).image.pixels
-        ours.append(rt.psnr_in(clean, out, hole))
+        ours.append(ev.psnr_in(clean, out, hole))
         classical = run_restore(RestoreSpec(image=ImageBuffer(clean), task="inpaint", mask=mask, model_id="membrane"),
                                 CancelToken()).image.pixels
-        membrane.append(rt.psnr_in(clean, classical, hole))
+        membrane.append(ev.psnr_in(clean, classical, hole))
         assert np.array_equal(out[~hole], clean[~hole])
     assert np.mean(ours) > np.mean(membrane) + 0.2, (ours, membrane)
