@@ -7,7 +7,6 @@ The second stage of the shipped generators (see ``training/art_sharpen``): it st
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -34,15 +33,6 @@ def register_art_sharpen(actions: argparse._SubParsersAction) -> argparse.Argume
     return s
 
 
-def _first_stage_command(weights: Path) -> str:
-    """The command that made ``weights`` (from its manifest), so the new manifest rebuilds from scratch."""
-    try:
-        source = json.loads(weights.with_suffix(".json").read_text()).get("source", {})
-    except (OSError, ValueError):
-        return ""
-    return str(source.get("command", "")).split(" && genai-studio train art-sharpen")[0]
-
-
 def cmd_train_art_sharpen(args: argparse.Namespace) -> int:
     from genai_studio.commands.reporting import run_training
     from genai_studio.training import art_sharpen
@@ -56,7 +46,7 @@ def cmd_train_art_sharpen(args: argparse.Namespace) -> int:
             f"-o {shlex.quote(args.out)} --steps {args.steps} --minutes {args.minutes:g} --batch-size "
             f"{args.batch_size} --adv-weight {args.adv_weight:g} --recon-weight {args.recon_weight:g} "
             f"--seed {args.seed} --device {args.device}")
-    first = _first_stage_command(weights)
+    first = art_sharpen.first_stage_command(art_sharpen.previous_manifest(weights))
     options = art_sharpen.SharpenOptions(
         weights=weights, steps=args.steps, minutes=args.minutes, seed=args.seed, batch_size=args.batch_size,
         adv_weight=args.adv_weight, recon_weight=args.recon_weight, device=args.device, threads=args.threads,

@@ -31,7 +31,7 @@ PREVIEW_DDIM_STEPS = 20  # diffusion sample grids during training
 FINAL_DDIM_STEPS = 25  # the final grid (samples.png, memorisation hint)
 
 
-def _ema_update(ema: torch.nn.Module, net: torch.nn.Module, step: int, top: float = 0.999) -> None:
+def ema_update(ema: torch.nn.Module, net: torch.nn.Module, step: int, top: float = 0.999) -> None:
     decay = min(top, (1 + step) / (10 + step))  # short runs: average over recent steps, not from init
     with torch.no_grad():
         for e, p in zip(ema.parameters(), net.parameters()):
@@ -108,7 +108,7 @@ class GANFamily(Family):
         loss_g.backward()
         self.optims["g"].step()
         self.d.requires_grad_(True)
-        _ema_update(self.g_ema, self.g, step)
+        ema_update(self.g_ema, self.g, step)
         return {"d": float(loss_d.detach()), "g": float(loss_g.detach())}
 
     def noise_shape(self):
@@ -194,7 +194,7 @@ class DiffusionFamily(Family):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.optims["unet"].step()
-        _ema_update(self.ema, self.model, step)
+        ema_update(self.ema, self.model, step)
         return {"loss": float(loss.detach())}
 
     def noise_shape(self):

@@ -20,6 +20,7 @@ The exported decoder is an exponential moving average of the trained one. The fi
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from genai_studio.engines.art.generators import read_metadata
 from genai_studio.engines.loading import load_state_dict
 from genai_studio.training import art_data as ad
 from genai_studio.training import art_vae
+from genai_studio.training.art_families import ema_update
 
 DECODER_PARTS = ("dec_z", "dec_c", "decoder")  # the ConditionalVAE submodules this stage trains
 
@@ -75,8 +77,6 @@ class SharpenResult:
 
 def load_vae(weights: Path) -> tuple[vm.ConditionalVAE, vm.VAEConfig, tuple[str, ...]]:
     """The conditional VAE in ``weights`` (float32, CPU) with its config and vocabulary."""
-    import json
-
     meta = read_metadata(Path(weights))
     if meta.get("architecture") != vm.ARCHITECTURE:
         raise ModelError(f"{Path(weights).name} is not a {vm.ARCHITECTURE} file (architecture "
@@ -85,19 +85,6 @@ def load_vae(weights: Path) -> tuple[vm.ConditionalVAE, vm.VAEConfig, tuple[str,
     model = vm.ConditionalVAE(cfg)
     model.load_state_dict({k: v.float() for k, v in load_state_dict(weights).items()})
     return model, cfg, tuple(json.loads(meta["vocabulary"]))
-
-
-def guided(model: vm.ConditionalVAE, words: torch.Tensor, guidance: torch.Tensor) -> torch.Tensor:
-    """Prompt embeddings pushed away from the empty prompt's by a per-sample ``guidance`` (B,) → (B, E)."""
-    emb = model.condition(words)
-    empty = model.condition(torch.zeros_like(words))
-    return empty + guidance[:, None] * (emb - empty)
-
-
-def _ema(ema: torch.nn.Module, net: torch.nn.Module, decay: float) -> None:
-    with torch.no_grad():
-        for e, p in zip(ema.parameters(), net.parameters()):
-            e.lerp_(p, 1 - decay)
 
 
 def sharpen_vae(out_dir: Path, opts: SharpenOptions, log: Callable[[str], None] = print,
@@ -146,7 +133,7 @@ def sharpen_vae(out_dir: Path, opts: SharpenOptions, log: Callable[[str], None] 
             emb = model.condition(words)
             mu_q, _ = model.encode(x, emb)
             g = choices[torch.from_numpy(rng.integers(0, 2, opts.batch_size))].to(device)
-            emb_g = guided(model, words, g)
+            emb_g = model.guided_condition(words, g)
             mu_p, lv_p = model.prior(emb_g)
             z = mu_p + torch.randn_like(mu_p) * (0.5 * lv_p).exp()
         recon = model.decode(mu_q, emb)
@@ -165,7 +152,7 @@ def sharpen_vae(out_dir: Path, opts: SharpenOptions, log: Callable[[str], None] 
         loss_g.backward()
         torch.nn.utils.clip_grad_norm_(trained, 5.0)
         opt_g.step()
-        _ema(ema, model, 0.999 if step > 500 else 0.99)
+        ema_update(ema, model, step)
         recent.append((float(l1.detach()), float(adv.detach()), float(loss_d.detach())))
         step += 1
         if step % 100 == 0 or step == opts.steps:
@@ -180,26 +167,30 @@ def sharpen_vae(out_dir: Path, opts: SharpenOptions, log: Callable[[str], None] 
     quality = art_vae.evaluate(ema, data, device, text=art_vae.SET_TEXTS[dataset]) if opts.evaluate else {}
     quality.update({"sharpen_steps": step, "sharpen_minutes": round(minutes, 2), "device": str(device),
                     "parameters": sum(p.numel() for p in ema.parameters()),
-                    "sharpened_from": _previous_quality(opts.weights)})
+                    "sharpened_from": _previous_quality(previous_manifest(opts.weights))})
     write_opts = art_vae.ArtTrainOptions(model_id=opts.model_id or art_vae.MODEL_IDS.get(dataset, "art-vae"),
                                          command=opts.command, dataset=dataset)
     result = art_vae.write_model(out_dir, ema, cfg, data, write_opts, quality, history, sharpened=True)
     return SharpenResult(result.weights, result.manifest, step, quality, history)
 
 
-def _previous_quality(weights: Path) -> dict:
-    """The quality block and command of the VAE's own manifest beside its weights ({} when there is none)."""
-    import json
-
-    manifest = Path(weights).with_suffix(".json")
+def previous_manifest(weights: Path) -> dict:
+    """The manifest beside ``weights`` as JSON ({} when there is none or it is unreadable)."""
     try:
-        previous = json.loads(manifest.read_text())
+        return json.loads(Path(weights).with_suffix(".json").read_text())
     except (OSError, ValueError):
         return {}
-    keep = ("heldout_recon_psnr_db", "heldout_kl_nats", "steps", "train_minutes", "device")
+
+
+def first_stage_command(previous: dict) -> str:
+    """The command that trained the VAE a manifest describes, without any earlier sharpening stage."""
+    return str(previous.get("source", {}).get("command", "")).split(" && genai-studio train art-sharpen")[0]
+
+
+def _previous_quality(previous: dict) -> dict:
+    """The first stage's figures and command from the VAE's manifest (the original VAE's, if it was sharpened)."""
     quality = previous.get("quality", {})
-    prior = quality.get("sharpened_from")
-    if prior:  # sharpening a sharpened model: report the original VAE
-        return prior
-    return {**{k: quality[k] for k in keep if k in quality},
-            "command": previous.get("source", {}).get("command", "")}
+    if quality.get("sharpened_from"):
+        return quality["sharpened_from"]
+    keep = ("heldout_recon_psnr_db", "heldout_kl_nats", "steps", "train_minutes", "device")
+    return {**{k: quality[k] for k in keep if k in quality}, "command": first_stage_command(previous)}

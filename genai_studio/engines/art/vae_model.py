@@ -66,6 +66,13 @@ class ConditionalVAE(nn.Module):
     def condition(self, words: torch.Tensor) -> torch.Tensor:
         return self.embed(words)  # (B, V) → (B, E)
 
+    def guided_condition(self, words: torch.Tensor, guidance: float | torch.Tensor) -> torch.Tensor:
+        """Prompt embeddings pushed away from the empty prompt's by ``guidance`` (a number, or (B,) per sample)."""
+        emb = self.condition(words)
+        empty = self.condition(torch.zeros_like(words))
+        scale = guidance[:, None] if isinstance(guidance, torch.Tensor) else guidance
+        return empty + scale * (emb - empty)
+
     def encode(self, x: torch.Tensor, emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x * 2 - 1).flatten(1)  # (B, 8w * side²)
         mu, logvar = self.enc_head(torch.cat([h, emb], 1)).chunk(2, 1)
@@ -92,10 +99,7 @@ class ConditionalVAE(nn.Module):
     def sample(self, words: torch.Tensor, generator: torch.Generator | None = None, temperature: float = 1.0,
                guidance: float = 1.0) -> torch.Tensor:
         """(B, V) multi-hot → (B, 3, px, px) images in [0, 1]."""
-        emb = self.condition(words)
-        if guidance != 1.0:
-            empty = self.condition(torch.zeros_like(words))
-            emb = empty + guidance * (emb - empty)
+        emb = self.guided_condition(words, guidance) if guidance != 1.0 else self.condition(words)
         mu_p, lv_p = self.prior(emb)
         eps = torch.randn(mu_p.shape, generator=generator, device="cpu").to(mu_p.device, mu_p.dtype)
         return self.decode(mu_p + temperature * eps * (0.5 * lv_p).exp(), emb)

@@ -132,22 +132,29 @@ def inpaint_membrane(rgb: np.ndarray, hole: np.ndarray, iterations: int = 40) ->
     return np.where(hole[..., None], estimate, rgb).clip(0, 1)
 
 
+def window_around(hole: np.ndarray, margin: Callable[[int], int]) -> tuple[slice, slice]:
+    """(rows, cols) of the (non-empty) hole's bounding box grown on every side by ``margin(span)`` px, where span
+    is the box's longer side minus one, clipped to the image: the context a fill needs, and no more."""
+    ys, xs = np.nonzero(hole)
+    grow = margin(int(max(ys.max() - ys.min(), xs.max() - xs.min())))
+    y0, y1 = max(0, ys.min() - grow), min(hole.shape[0], ys.max() + grow + 1)
+    x0, x1 = max(0, xs.min() - grow), min(hole.shape[1], xs.max() + grow + 1)
+    return slice(int(y0), int(y1)), slice(int(x0), int(x1))
+
+
 def inpaint(rgb: np.ndarray, hole: np.ndarray, method: str = "membrane") -> np.ndarray:
     """Fill ``hole`` with ``method`` (one of INPAINT_METHODS), working only on the hole's bounding box
     plus a margin as wide as the hole, so a small defect on a huge photo costs little."""
     if method not in INPAINT_METHODS:
         raise ValueError(f"inpainting method must be one of {', '.join(INPAINT_METHODS)}, got {method!r}")
-    ys, xs = np.nonzero(hole)
-    if ys.size == 0:
+    if not hole.any():
         return rgb
-    margin = max(16, int(max(ys.max() - ys.min(), xs.max() - xs.min())) // 2 + 8)
-    y0, y1 = max(0, ys.min() - margin), min(hole.shape[0], ys.max() + margin + 1)
-    x0, x1 = max(0, xs.min() - margin), min(hole.shape[1], xs.max() + margin + 1)
-    crop, crop_hole = rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1]
+    rows, cols = window_around(hole, lambda span: max(16, span // 2 + 8))
+    crop, crop_hole = rgb[rows, cols], hole[rows, cols]
     if method == "membrane":
         filled = inpaint_membrane(crop, crop_hole)
     else:
         filled = inpaint_opencv(crop, crop_hole, method)
     out = rgb.copy()
-    out[y0:y1, x0:x1] = filled
+    out[rows, cols] = filled
     return out

@@ -23,7 +23,7 @@ from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.progress import ProgressToken
 from genai_studio.engines import devices
 from genai_studio.engines.model_cache import MODEL_CACHE
-from genai_studio.engines.restore.classical import inpaint_membrane
+from genai_studio.engines.restore.classical import inpaint_membrane, window_around
 from genai_studio.engines.restore.upscale import resolve_weights
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,7 @@ MIN_MARGIN = 64  # px of surroundings around the hole's bounding box, at least
 
 def hole_window(hole: np.ndarray) -> tuple[slice, slice]:
     """(rows, cols) of the hole's bounding box grown by max(MIN_MARGIN, the hole's longer side), clipped."""
-    ys, xs = np.nonzero(hole)
-    margin = max(MIN_MARGIN, int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1)
-    y0, y1 = max(0, ys.min() - margin), min(hole.shape[0], ys.max() + margin + 1)
-    x0, x1 = max(0, xs.min() - margin), min(hole.shape[1], xs.max() + margin + 1)
-    return slice(int(y0), int(y1)), slice(int(x0), int(x1))
+    return window_around(hole, lambda span: max(MIN_MARGIN, span + 1))
 
 
 def load_inpainter(manifest: ModelManifest, weights: Path, device: torch.device):

@@ -71,7 +71,6 @@ def _model_output(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, w
                   token: ProgressToken, notes: list[str]) -> tuple[np.ndarray, str]:
     from genai_studio.engines.restore.image_model import run_image_model
 
-    _check_model(manifest, spec.task)
     if spec.task == "colorize":
         gray = np.repeat(_luma(rgb)[..., None], 3, axis=2).astype(np.float32)
         out, device = run_image_model(gray, manifest, weights, spec.device, spec.tile, token, notes)
@@ -81,25 +80,24 @@ def _model_output(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, w
     return run_image_model(rgb, manifest, weights, spec.device, spec.tile, token, notes)
 
 
-def _fill(rgb: np.ndarray, hole: np.ndarray, method: str) -> np.ndarray:
-    _check_hole(hole)
-    return classical.inpaint(rgb, hole, method)
+def _hole_filler(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest | None, weights: Path | None,
+                 method: str, notes: list[str]):
+    """``fill(hole, token) → (filled image, device text)`` with the model, or else the classical ``method``."""
+
+    def fill(hole: np.ndarray, token: ProgressToken) -> tuple[np.ndarray, str]:
+        if hole.all():
+            raise BadInput("the mask covers the whole image: nothing is left to fill the hole from")
+        if manifest is None:
+            token.report(0, 1, message=f"filling the hole ({method})")
+            return classical.inpaint(rgb, hole, method), "cpu (classical)"
+        from genai_studio.engines.restore.inpaint_model import run_inpaint_model
+
+        return run_inpaint_model(rgb, hole, manifest, weights, spec.device, token, notes)
+
+    return fill
 
 
-def _check_hole(hole: np.ndarray) -> None:
-    if hole.all():
-        raise BadInput("the mask covers the whole image: nothing is left to fill the hole from")
-
-
-def _model_fill(rgb: np.ndarray, hole: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, weights: Path,
-                token: ProgressToken, notes: list[str]) -> tuple[np.ndarray, str]:
-    from genai_studio.engines.restore.inpaint_model import run_inpaint_model
-
-    _check_hole(hole)
-    return run_inpaint_model(rgb, hole, manifest, weights, spec.device, token, notes)
-
-
-def _scratches(rgb: np.ndarray, spec: RestoreSpec, region: np.ndarray | None, sensitivity: float, fill: bool,
+def _scratches(rgb: np.ndarray, region: np.ndarray | None, sensitivity: float, fill: bool,
                metadata: dict, notes: list[str], token: ProgressToken, fill_hole) -> tuple[np.ndarray, np.ndarray, str]:
     """Find the defects (into ``metadata["defect_mask"]``) and fill them with ``fill_hole(hole, token)`` →
     (output, per-pixel weight, device text)."""
@@ -137,22 +135,12 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
     device = "cpu (classical)"
     token.report(0, 1, message=f"{spec.task}: starting")
 
+    method = ""
     if manifest is not None:
         if weights is None:
             raise ModelError(f"{manifest.name} has no weights file")
         _check_model(manifest, spec.task)
         metadata["model"] = manifest.id
-        sub = token.sub(0.02, 0.95)
-        if spec.task == "inpaint":
-            out, device = _model_fill(rgb, region, spec, manifest, weights, sub, notes)
-            weight = region.astype(np.float32)
-        elif spec.task == "scratches":
-            out, weight, device = _scratches(rgb, spec, region, sensitivity, fill, metadata, notes, sub,
-                                             lambda hole, tok: _model_fill(rgb, hole, spec, manifest, weights, tok,
-                                                                           notes))
-        else:
-            out, device = _model_output(rgb, spec, manifest, weights, sub, notes)
-            weight = feather(region) if region is not None else None
     else:
         if spec.task == "colorize":
             raise ModelError(NO_COLORIZE_MODEL)
@@ -162,20 +150,21 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
             raise ModelError(f"{spec.model_id!r} is not a classical {spec.task} method (known: {known})")
         metadata["model"] = spec.model_id or CLASSICAL
         metadata["method"] = method
-        sub = token.sub(0.02, 0.95)
-        if spec.task == "denoise":
+    sub = token.sub(0.02, 0.95)
+    fill_hole = _hole_filler(rgb, spec, manifest, weights, method, notes)
+    if spec.task == "inpaint":
+        out, device = fill_hole(region, sub)
+        weight = region.astype(np.float32)
+    elif spec.task == "scratches":
+        out, weight, device = _scratches(rgb, region, sensitivity, fill, metadata, notes, sub, fill_hole)
+    else:
+        weight = feather(region) if region is not None else None
+        if manifest is not None:
+            out, device = _model_output(rgb, spec, manifest, weights, sub, notes)
+        elif spec.task == "denoise":
             out = classical.nlm_denoise(rgb, token=sub)
-            weight = feather(region) if region is not None else None
-        elif spec.task == "jpeg":
+        else:  # jpeg
             out = classical.jpeg_deblock(rgb, token=sub)
-            weight = feather(region) if region is not None else None
-        elif spec.task == "inpaint":
-            sub.report(0, 1, message=f"filling the hole ({method})")
-            out = _fill(rgb, region, method)
-            weight = region.astype(np.float32)
-        else:  # scratches
-            out, weight, _ = _scratches(rgb, spec, region, sensitivity, fill, metadata, notes, sub,
-                                        lambda hole, tok: (_fill(rgb, hole, method), device))
     amount = spec.strength * (weight if weight is not None else 1.0)
     result = rgb + (out - rgb) * (amount[..., None] if isinstance(amount, np.ndarray) else amount)
     if spec.task != "colorize" and is_grayscale(image.pixels):
