@@ -32,6 +32,8 @@ def register_restore(actions: argparse._SubParsersAction) -> argparse.ArgumentPa
                    "(default ~/.cache/genai-studio/restore-data; built on first use)")
     r.add_argument("--colorfulness-weight", type=float, default=None, help="colorize only: weight of the loss "
                    "term that punishes output less colourful than the truth (default 0.03; 0 = chroma L1 only)")
+    r.add_argument("--init", default=None, help="start from these weights (.safetensors of the same task's "
+                   "network, e.g. the shipped model) and fine-tune them, instead of starting from random ones")
     r.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation (smoke tests)")
     r.set_defaults(func=cmd_train_restore)
     return r
@@ -45,7 +47,7 @@ def cmd_train_restore(args: argparse.Namespace) -> int:
                                   batch_size=args.batch_size, patch=patch, lr=args.lr, threads=args.threads,
                                   workers=args.workers, device=args.device, evaluate=not args.no_eval,
                                   cache_dir=Path(args.data) if args.data else None,
-                                  command=_reconstruct(args))
+                                  init=Path(args.init) if args.init else None, command=_reconstruct(args))
     if getattr(args, "colorfulness_weight", None) is not None:
         options.colorfulness_weight = args.colorfulness_weight
     return run_training(train_restore, args.out, options)
@@ -58,7 +60,7 @@ def _reconstruct(args: argparse.Namespace) -> str:
     for flag, value, default in (("--batch-size", args.batch_size, 16), ("--patch", args.patch, None),
                                  ("--lr", args.lr, 1e-3), ("--threads", args.threads, None),
                                  ("--workers", args.workers, 0), ("--device", args.device, "auto"),
-                                 ("--data", args.data, None),
+                                 ("--data", args.data, None), ("--init", args.init, None),
                                  ("--colorfulness-weight", getattr(args, "colorfulness_weight", None), None)):
         if value != default:
             parts += [flag, str(value)]

@@ -20,7 +20,7 @@ import io
 import json
 import os
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote
@@ -40,14 +40,29 @@ HELDOUT_CROP = 256  # side of the center crop scored on each held-out photo (kee
 DEBIAN_PACKAGES: dict[str, tuple[str, ...]] = {
     "plasma-workspace-wallpapers": ("usr/share/wallpapers",),
     "mate-backgrounds": ("usr/share/backgrounds/mate/nature",),
+    "lomiri-wallpapers-16.04": ("usr/share/backgrounds",),  # Ubuntu community photo contest, 2018
+    "lomiri-wallpapers-20.04": ("usr/share/backgrounds",),
 }
-# where the paths in each package's debian/copyright start (its upstream source tree, as installed)
+# Which packages a photo set draws from. Set 1 is what the first shipped models were trained on; set 2 adds the
+# Lomiri photos (14 more, most with far more fine detail than the wallpapers of set 1).
+PHOTO_SETS: dict[int, tuple[str, ...]] = {
+    1: ("plasma-workspace-wallpapers", "mate-backgrounds"),
+    2: ("plasma-workspace-wallpapers", "mate-backgrounds", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04"),
+}
+LATEST_PHOTO_SET = max(PHOTO_SETS)
+# where the paths in each package's debian/copyright start (its upstream source tree, as installed), and the
+# upstream folder the copyright file names that the package flattens away (Lomiri: "16.04/<file>")
 LICENSE_PATHS_FROM = {"plasma-workspace-wallpapers": "usr/share/wallpapers",
-                      "mate-backgrounds": "usr/share/backgrounds/mate"}
-# Plasma wallpapers that are rendered art, not photos (their flat gradients teach nothing about noise).
+                      "mate-backgrounds": "usr/share/backgrounds/mate",
+                      "lomiri-wallpapers-16.04": "usr/share/backgrounds",
+                      "lomiri-wallpapers-20.04": "usr/share/backgrounds"}
+LICENSE_PATH_PREFIX = {"lomiri-wallpapers-16.04": "16.04/", "lomiri-wallpapers-20.04": "20.04/"}
+# Wallpapers that are rendered art, not photos (their flat gradients teach nothing about noise or detail).
 PLASMA_NOT_PHOTOS = frozenset({"Flow", "Volna", "Honeywave", "Shell", "Altai", "Kay", "Patak", "Opal", "Canopee",
                                "Cascade", "Cluster", "Kokkini", "FlyingKonqui", "Elarun", "IceCold", "MilkyWay",
                                "Grey", "DarkestHour", "SafeLanding"})
+LOMIRI_NOT_PHOTOS = frozenset({"umang_by_Abhishek_Mudgal", "Fossa_by_Jasper_Roks", "Infinite-Sea_by_Aury88",
+                               "Painting-Colors_by__herobrine7gamer"})
 SKIMAGE_PHOTOS: dict[str, str] = {
     "astronaut": "public domain (NASA)",
     "coffee": "CC0 (Rachel Michetti)",
@@ -77,11 +92,15 @@ def default_cache_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------- sources
-def fetch_debian_packages(work_dir: Path, log: Callable[[str], None] = print) -> dict[str, Path]:
-    """``apt-get download`` + ``dpkg -x`` each package into ``work_dir/x-<package>``; returns package → root."""
+def fetch_debian_packages(work_dir: Path, log: Callable[[str], None] = print,
+                          photo_set: int = LATEST_PHOTO_SET) -> dict[str, Path]:
+    """``apt-get download`` + ``dpkg -x`` each package of the photo set into ``work_dir/x-<package>``;
+    returns package → root."""
+    if photo_set not in PHOTO_SETS:
+        raise BadInput(f"Unknown photo set {photo_set}: choose {', '.join(map(str, PHOTO_SETS))}.")
     work_dir.mkdir(parents=True, exist_ok=True)
     roots: dict[str, Path] = {}
-    for package in DEBIAN_PACKAGES:
+    for package in PHOTO_SETS[photo_set]:
         root = work_dir / f"x-{package}"
         if not root.is_dir():
             debs = sorted(work_dir.glob(f"{package}_*.deb"))
@@ -132,7 +151,9 @@ def discover_sources(roots: dict[str, Path], work_dir: Path | None = None) -> li
         for folder in DEBIAN_PACKAGES[package]:
             base = root / folder
             for path, name in _photos_in(package, base):
-                lic = dep5_license(text, str(path.relative_to(root / LICENSE_PATHS_FROM[package])))
+                upstream_path = LICENSE_PATH_PREFIX.get(package, "") + str(
+                    path.relative_to(root / LICENSE_PATHS_FROM[package]))
+                lic = dep5_license(text, upstream_path)
                 if not lic:
                     continue  # no license stanza covers it: leave it out rather than guess
                 key = f"{package}:{name}"
@@ -154,7 +175,8 @@ def _photos_in(package: str, base: Path) -> Iterable[tuple[Path, str]]:
                 yield max(files, key=lambda f: f.stat().st_size), wall.name
     else:
         for f in sorted(base.glob("*.jpg")):
-            yield f, f.stem
+            if f.stem not in LOMIRI_NOT_PHOTOS:
+                yield f, f.stem
 
 
 def load_source(source: PhotoSource, roots: dict[str, Path] | None = None) -> np.ndarray:
@@ -175,20 +197,54 @@ def load_source(source: PhotoSource, roots: dict[str, Path] | None = None) -> np
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
+def shrink(img: np.ndarray, factor: float) -> np.ndarray:
+    """``img`` resized by ``factor`` ≤ 1 (Lanczos); the same array for 1."""
+    if factor == 1.0:
+        return img
+    size = (max(1, round(img.shape[1] * factor)), max(1, round(img.shape[0] * factor)))
+    return np.asarray(Image.fromarray(img).resize(size, Image.Resampling.LANCZOS), dtype=np.uint8)
+
+
 def center_crop(img: np.ndarray, size: int) -> np.ndarray:
     h, w = img.shape[:2]
     top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
     return img[top: top + size, left: left + size]
 
 
-def random_patches(img: np.ndarray, count: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` random (size, size, 3) crops; (count, size, size, 3) uint8."""
+def random_patches(img: np.ndarray, count: int, size: int, rng: np.random.Generator,
+                   max_flat_db: float | None = None) -> np.ndarray:
+    """``count`` random (size, size, 3) crops; (count, size, size, 3) uint8.
+
+    ``max_flat_db``: keep only crops with detail, those that a bicubic x4 down-and-up round trip reproduces
+    below this PSNR-Y (dB). Sky, bokeh and walls come out of that round trip almost unchanged (40+ dB) and teach
+    an upscaler nothing; wallpapers are mostly such areas. Up to 20 candidates are drawn per kept crop, so a
+    photo with little detail gives fewer crops."""
     h, w = img.shape[:2]
     if h < size or w < size:
         return np.zeros((0, size, size, 3), np.uint8)
-    ys = rng.integers(0, h - size + 1, count)
-    xs = rng.integers(0, w - size + 1, count)
-    return np.stack([img[y: y + size, x: x + size] for y, x in zip(ys, xs)])
+    if max_flat_db is None:
+        ys = rng.integers(0, h - size + 1, count)
+        xs = rng.integers(0, w - size + 1, count)
+        return np.stack([img[y: y + size, x: x + size] for y, x in zip(ys, xs)])
+    kept: list[np.ndarray] = []
+    for _ in range(20 * count):
+        y, x = (int(v) for v in rng.integers(0, (h - size + 1, w - size + 1)))
+        crop = img[y: y + size, x: x + size]
+        if bicubic_round_trip_db(crop, 4) < max_flat_db:
+            kept.append(crop)
+            if len(kept) == count:
+                break
+    return np.stack(kept) if kept else np.zeros((0, size, size, 3), np.uint8)
+
+
+def bicubic_round_trip_db(img: np.ndarray, scale: int) -> float:
+    """PSNR-Y (dB) of ``img`` against itself shrunk by ``scale`` and enlarged back, both bicubic: how little
+    detail finer than ``scale`` pixels it holds (inf for a flat image)."""
+    img = crop_to_multiple(img, scale)
+    back = bicubic_resize(downscale(img, scale), img.shape[1], img.shape[0])
+    luma = np.asarray(LUMA_WEIGHTS, np.float32)
+    mse = float(np.mean((img.astype(np.float32) @ luma - back.astype(np.float32) @ luma) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse)
 
 
 # ---------------------------------------------------------------------------------------------- cache
@@ -197,6 +253,7 @@ class RestoreData:
     patches: np.ndarray  # uint8 (N, PATCH, PATCH, 3), training photos only
     heldout: dict[str, np.ndarray]  # key -> uint8 (h, w, 3) center crop of a held-out photo
     sources: list[PhotoSource]
+    build: dict = field(default_factory=dict)  # how the patches were cut: photo_set, per_photo, max_flat_db, seed
 
     def sources_summary(self) -> str:
         by_origin: dict[str, list[PhotoSource]] = {}
@@ -207,17 +264,27 @@ class RestoreData:
             lics = sorted({s.license for s in items})
             names = ", ".join(s.key.split(":", 1)[1] + ("*" if s.split == "heldout" else "") for s in items)
             parts.append(f"{origin} [{'; '.join(lics)}]: {names}")
-        return (" | ".join(parts) + f". {len(self.patches)} random {PATCH}px training patches; * = held out "
+        detail, scales = self.build.get("max_flat_db"), self.build.get("scales")
+        kind = f"random {PATCH}px training patches" + (
+            f" with fine detail (a bicubic x4 round trip reproduces them below {detail:g} dB)" if detail else "") + (
+            f", cut from each photo at scales {', '.join(f'{f:g}' for f in scales)}" if scales else "")
+        return (" | ".join(parts) + f". {len(self.patches)} {kind}; * = held out "
                 "(whole files, never trained on). Synthetic degradations (see genai_studio/training/restore_data.py).")
 
 
 def build_restore_data(cache_dir: Path | None = None, work_dir: Path | None = None, seed: int = 0,
                        log: Callable[[str], None] = print, include_debian: bool = True,
-                       per_photo: int = PATCHES_PER_PHOTO) -> RestoreData:
-    """Fetch and unpack the packages, cut training patches, keep held-out crops; writes the cache."""
+                       per_photo: int = PATCHES_PER_PHOTO, photo_set: int = LATEST_PHOTO_SET,
+                       max_flat_db: float | None = None, scales: tuple[float, ...] = (1.0,)) -> RestoreData:
+    """Fetch and unpack the packages, cut training patches, keep held-out crops; writes the cache.
+    ``max_flat_db``: skip crops with no fine detail (see ``random_patches``; for upscaler training).
+    ``scales``: also cut ``per_photo`` crops from each training photo shrunk by these factors (1 = as loaded):
+    a shrunk photo packs more structure into a crop, like the small photos people upscale."""
+    if not scales or any(not 0.0 < f <= 1.0 for f in scales):
+        raise BadInput(f"Patch scales must be in (0, 1], got {scales}.")
     cache_dir = cache_dir or default_cache_dir()
     work_dir = work_dir or cache_dir / "debian"
-    roots = fetch_debian_packages(work_dir, log) if include_debian else {}
+    roots = fetch_debian_packages(work_dir, log, photo_set) if include_debian else {}
     sources = discover_sources(roots, work_dir)
     rng = np.random.default_rng(seed)
     patches, heldout = [], {}
@@ -226,10 +293,16 @@ def build_restore_data(cache_dir: Path | None = None, work_dir: Path | None = No
         if source.split == "heldout":
             heldout[source.key] = center_crop(img, HELDOUT_CROP)
         else:
-            patches.append(random_patches(img, per_photo, PATCH, rng))
+            for factor in scales:
+                patches.append(random_patches(shrink(img, factor), per_photo, PATCH, rng, max_flat_db))
         log(f"{source.split:8s} {source.key} {img.shape[1]}x{img.shape[0]} [{source.license}]")
-    data = RestoreData(np.concatenate(patches), heldout, sources)
+    build = {"photo_set": photo_set if include_debian else 0, "per_photo": per_photo, "max_flat_db": max_flat_db,
+             "seed": seed}
+    if tuple(scales) != (1.0,):
+        build["scales"] = list(scales)
+    data = RestoreData(np.concatenate(patches), heldout, sources, build)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    (cache_dir / "build.json").write_text(json.dumps(build) + "\n")
     np.save(cache_dir / f"patches-v{CACHE_VERSION}.npy", data.patches)
     np.savez(cache_dir / f"heldout-v{CACHE_VERSION}.npz", **data.heldout)
     (cache_dir / "sources.json").write_text(json.dumps([asdict(s) for s in sources], indent=1) + "\n")
@@ -248,7 +321,9 @@ def load_restore_data(cache_dir: Path | None = None, build_if_missing: bool = Tr
     with np.load(cache_dir / f"heldout-v{CACHE_VERSION}.npz") as z:
         heldout = {k: z[k] for k in z.files}
     sources = [PhotoSource(**d) for d in json.loads((cache_dir / "sources.json").read_text())]
-    return RestoreData(np.load(patches_file), heldout, sources)
+    build_file = cache_dir / "build.json"  # absent in caches built before it was recorded
+    build = json.loads(build_file.read_text()) if build_file.exists() else {}
+    return RestoreData(np.load(patches_file), heldout, sources, build)
 
 
 def skimage_heldout() -> dict[str, np.ndarray]:
@@ -393,9 +468,21 @@ def main() -> None:
                    "(default <cache>/debian)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--patches-per-photo", type=int, default=PATCHES_PER_PHOTO)
+    p.add_argument("--photo-set", type=int, choices=sorted(PHOTO_SETS), default=LATEST_PHOTO_SET,
+                   help="1: Plasma + MATE wallpapers (the first shipped models); 2: also the Lomiri photos")
+    p.add_argument("--max-flat-db", type=float, default=None,
+                   help="keep only crops a bicubic x4 round trip reproduces below this PSNR (dB): drops sky and "
+                        "bokeh, for upscaler training (e.g. 36)")
+    p.add_argument("--scales", default="1", help="comma-separated factors ≤ 1: cut crops from each training photo "
+                   "shrunk by each (default 1; e.g. 1,0.5 for upscaler training)")
     args = p.parse_args()
+    try:
+        scales = tuple(float(f) for f in args.scales.split(","))
+    except ValueError:
+        p.error(f"--scales takes comma-separated numbers, got {args.scales!r}")
     data = build_restore_data(Path(args.cache) if args.cache else None, Path(args.work) if args.work else None,
-                              seed=args.seed, per_photo=args.patches_per_photo)
+                              seed=args.seed, per_photo=args.patches_per_photo, photo_set=args.photo_set,
+                              max_flat_db=args.max_flat_db, scales=scales)
     print(f"{len(data.patches)} patches, {len(data.heldout)} held-out photos")
 
 

@@ -124,6 +124,7 @@ class RestoreTrainOptions:
     command: str = ""  # recorded in the manifest
     cache_dir: Path | None = None
     colorfulness_weight: float = COLORFULNESS_WEIGHT  # colorize only (0 = plain Charbonnier on chroma)
+    init: Path | None = None  # start from these weights (same task's network) instead of random ones: fine-tuning
 
 
 @dataclass
@@ -257,7 +258,14 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
     batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=opts.workers,
                                                pin_memory=device.type == "cuda",
                                                persistent_workers=opts.workers > 0))
-    model = build_model(opts.task).to(device)
+    model = build_model(opts.task)
+    init_record = None
+    if opts.init is not None:
+        load_initial_weights(model, opts.init, spec)
+        # hashed now: --out may be the folder the initial file lives in, and it is overwritten there
+        init_record = {"file": opts.init.name, "sha256": sha256_file(opts.init)}
+        log(f"starting from {opts.init}")
+    model = model.to(device)
     optim = torch.optim.Adam(model.parameters(), lr=opts.lr, betas=(0.9, 0.99))
     history: list[dict] = []
     start = time.monotonic()
@@ -309,6 +317,8 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
     quality.update({"steps": step, "train_minutes": round(train_seconds / 60.0, 2), "device": device.type,
                     "threads": threads, "workers": opts.workers, "batch_size": opts.batch_size, "patch": opts.patch,
                     "parameters": sum(p.numel() for p in model.parameters())})
+    if init_record is not None:
+        quality["init"] = init_record
     if opts.task == "colorize":
         quality["colorfulness_weight"] = opts.colorfulness_weight
         quality["chroma_gain"] = chroma_gain
@@ -323,6 +333,20 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
     manifest_path = out_dir / f"{spec.model_id}.json"
     write_manifest(manifest, manifest_path)
     return RestoreTrainResult(weights, manifest_path, quality, step, history)
+
+
+def load_initial_weights(model: nn.Module, path: Path, spec: TaskSpec) -> None:
+    """Fill ``model`` with the weights in ``path``; refuses a file of another network or shape."""
+    from genai_studio.engines.loading import load_state_dict
+
+    if not Path(path).is_file():
+        raise BadInput(f"--init {path}: no such file.")
+    state = load_state_dict(Path(path))
+    mine = model.state_dict()
+    if set(state) != set(mine) or any(state[k].shape != mine[k].shape for k in mine):
+        raise ModelError(f"--init {Path(path).name} is not a {spec.architecture} network of the shape "
+                         f"'{spec.model_id}' trains (its tensors differ in names or shapes).")
+    model.load_state_dict({k: v.float() for k, v in state.items()})
 
 
 def restore_eval():

@@ -147,3 +147,8 @@ def test_bench_restore_scores_the_imported_inpainter_beside_the_classical_fills(
         assert all(0 < row["psnr_in_mask"] < 99 for row in holes.values())
     assert f"inpaint:{entry.id}" in report["seconds_per_megapixel"]
     assert "inpaint:membrane" in report["seconds_per_megapixel"]
+    scratches = report["scratches"]
+    assert set(scratches["detection"]) == {"sensitivity_0.25", "sensitivity_0.5", "sensitivity_0.75"}
+    assert all(0 <= row[k] <= 1 for row in scratches["detection"].values() for k in ("recall", "precision", "f1"))
+    assert scratches["repair_psnr"]["damaged_input"] < 99 and "scratches:restore-inpaint" in report[
+        "seconds_per_megapixel"]

@@ -83,6 +83,18 @@ def _fake_packages(work: Path) -> None:
     doc = mate / "usr/share/doc/mate-backgrounds"
     doc.mkdir(parents=True)
     (doc / "copyright").write_text("Files: nature/LadyBird.jpg nature/Aqua.jpg\nCopyright: x\nLicense: GPL-2+\n")
+    # Lomiri flattens upstream's 16.04/ and 20.04/ folders; its copyright file still names them
+    lomiri_copyright = ("Files: 16.04/Bridge_by_Sander_Klootwijk.jpg 16.04/umang_by_Abhishek_Mudgal.jpg\n"
+                        "Copyright: x\nLicense: CC-BY-SA-4.0\n\nFiles: 20.04/Kleiber_by_Lukas_Baubkus.jpg\n"
+                        "Copyright: y\nLicense: CC-BY-4.0\n")
+    for package, names in (("lomiri-wallpapers-16.04", ("Bridge_by_Sander_Klootwijk", "umang_by_Abhishek_Mudgal")),
+                           ("lomiri-wallpapers-20.04", ("Kleiber_by_Lukas_Baubkus",))):
+        root = work / f"x-{package}"
+        (root / "usr/share/backgrounds").mkdir(parents=True)
+        for name in names:
+            photo().save(root / f"usr/share/backgrounds/{name}.jpg")
+        (root / "usr/share/doc" / package).mkdir(parents=True)
+        (root / "usr/share/doc" / package / "copyright").write_text(lomiri_copyright)
 
 
 def test_heldout_split_is_by_file_and_never_trained_on(tmp_path):
@@ -97,6 +109,9 @@ def test_heldout_split_is_by_file_and_never_trained_on(tmp_path):
     assert set(data.heldout) == held
     assert len(data.patches) == 4 * len(train) and data.patches.shape[1:] == (rd.PATCH, rd.PATCH, 3)
     assert keys["mate-backgrounds:Aqua"].license == "GPL-2+"
+    assert keys["lomiri-wallpapers-16.04:Bridge_by_Sander_Klootwijk"].license == "CC-BY-SA-4.0"
+    assert keys["lomiri-wallpapers-20.04:Kleiber_by_Lukas_Baubkus"].license == "CC-BY-4.0"
+    assert "lomiri-wallpapers-16.04:umang_by_Abhishek_Mudgal" not in keys  # a rendered gradient, not a photo
     # held-out pixels appear in no training patch: a held-out crop's top-left 8x8 block matches none of them
     for crop in data.heldout.values():
         block = crop[:8, :8]
@@ -104,6 +119,40 @@ def test_heldout_split_is_by_file_and_never_trained_on(tmp_path):
     again = rd.load_restore_data(tmp_path / "cache", build_if_missing=False)
     assert np.array_equal(again.patches, data.patches) and again.sources == data.sources
     assert again.sources_summary() == data.sources_summary()
+
+
+def test_photo_set_1_is_the_first_models_data(tmp_path):
+    _fake_packages(tmp_path / "work")
+    data = rd.build_restore_data(tmp_path / "cache", tmp_path / "work", log=lambda s: None, per_photo=2,
+                                 photo_set=1)
+    assert not [s for s in data.sources if s.key.startswith("lomiri")]
+    assert data.build == {"photo_set": 1, "per_photo": 2, "max_flat_db": None, "seed": 0}
+    with pytest.raises(BadInput, match="photo set 7"):
+        rd.build_restore_data(tmp_path / "cache", tmp_path / "work", log=lambda s: None, photo_set=7)
+
+
+def test_detail_filter_keeps_only_crops_an_upscaler_can_learn_from(tmp_path):
+    assert rd.bicubic_round_trip_db(np.full((64, 64, 3), 90, np.uint8), 4) == float("inf")
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    assert rd.bicubic_round_trip_db(noise, 4) < 15
+    # a photo that is flat sky on the left and detailed on the right
+    img = np.concatenate([np.full((256, 256, 3), 120, np.uint8),
+                          np.asarray(skimage.data.astronaut())[:256, :256]], axis=1)
+    kept = rd.random_patches(img, 30, 64, np.random.default_rng(0), max_flat_db=30.0)
+    assert 0 < len(kept) <= 30
+    assert all(rd.bicubic_round_trip_db(p, 4) < 30.0 for p in kept)
+    assert len(rd.random_patches(np.full((256, 256, 3), 120, np.uint8), 5, 64, np.random.default_rng(0),
+                                 max_flat_db=30.0)) == 0
+    _fake_packages(tmp_path / "work")
+    data = rd.build_restore_data(tmp_path / "cache", tmp_path / "work", log=lambda s: None, per_photo=3,
+                                 max_flat_db=60.0)
+    assert "with fine detail" in data.sources_summary() and "60 dB" in data.sources_summary()
+    assert rd.load_restore_data(tmp_path / "cache", build_if_missing=False).build["max_flat_db"] == 60.0
+    two = rd.build_restore_data(tmp_path / "cache2", tmp_path / "work", log=lambda s: None, per_photo=3,
+                                scales=(1.0, 0.5))
+    assert len(two.patches) == 2 * len(data.patches) and "at scales 1, 0.5" in two.sources_summary()
+    with pytest.raises(BadInput, match="scales"):
+        rd.build_restore_data(tmp_path / "cache3", tmp_path / "work", log=lambda s: None, scales=(2.0,))
 
 
 def test_patches_are_deterministic_per_seed():

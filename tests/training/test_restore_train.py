@@ -13,7 +13,7 @@ import spandrel
 import torch
 
 from genai_studio.commands.train_restore import register_restore
-from genai_studio.core.errors import BadInput
+from genai_studio.core.errors import BadInput, ModelError
 from genai_studio.core.manifest import read_manifest
 from genai_studio.engines.loading import load_state_dict, sha256_file
 from genai_studio.training import restore_data as rd
@@ -58,6 +58,26 @@ def test_tiny_run_writes_a_model_spandrel_detects(tmp_path, tiny_data, task, pat
     assert out.shape == (1, channels, 12 * spec.scale, 12 * spec.scale)
 
 
+def test_init_fine_tunes_given_weights_and_records_them(tmp_path, tiny_data):
+    first = rt.train_restore(tmp_path / "a", rt.RestoreTrainOptions(task="denoise", steps=1, batch_size=2, patch=16,
+                                                                   threads=1, device="cpu", evaluate=False),
+                             log=lambda s: None, data=tiny_data)
+    start = load_state_dict(first.weights)
+    sha = sha256_file(first.weights)
+    # fine-tune into the same folder: the starting file is overwritten, the record keeps what it was
+    again = rt.train_restore(tmp_path / "a", rt.RestoreTrainOptions(
+        task="denoise", steps=1, lr=1e-12, batch_size=2, patch=16, threads=1, device="cpu", evaluate=False,
+        init=first.weights), log=lambda s: None, data=tiny_data)
+    assert again.quality["init"] == {"file": first.weights.name, "sha256": sha}
+    end = load_state_dict(again.weights)
+    assert all(torch.allclose(start[k].float(), end[k].float(), atol=1e-6) for k in start)  # lr ~0: unchanged
+    model = rt.build_model("sr4")
+    with pytest.raises(ModelError, match="not a SPAN network"):
+        rt.load_initial_weights(model, first.weights, rt.TASKS["sr4"])  # a NAFNet file
+    with pytest.raises(BadInput, match="no such file"):
+        rt.load_initial_weights(model, tmp_path / "missing.safetensors", rt.TASKS["sr4"])
+
+
 def test_batches_are_seeded_and_shaped(tiny_data):
     a = rt.make_batch(tiny_data.patches, "sr4", np.random.default_rng(1), 3, 8)
     b = rt.make_batch(tiny_data.patches, "sr4", np.random.default_rng(1), 3, 8)
@@ -85,6 +105,8 @@ def test_cli_records_the_canonical_command():
 
     assert _reconstruct(args) == ("genai-studio train restore --task jpeg --minutes 5 --steps 6000 --seed 3 "
                                   "--out restore-model --threads 2")
+    args = parser.parse_args(["restore", "--task", "sr4", "--init", "m/restore-faithful-x4.safetensors"])
+    assert _reconstruct(args).endswith("--init m/restore-faithful-x4.safetensors")
 
 
 def _shipped(model_id: str):

@@ -57,14 +57,22 @@ def _long_lines(binary: np.ndarray, length: int) -> np.ndarray:
     return out & binary
 
 
-def _specks(binary: np.ndarray, scale: float) -> np.ndarray:
-    """Small, compact, isolated components (dust); (H, W) uint8 0/255."""
+def _specks(binary: np.ndarray, side: int) -> np.ndarray:
+    """Small, compact, isolated components (dust) that a median window of ``side`` px removes; (H, W) uint8
+    0/255."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    max_speck = max(4.0, 30.0 * scale * scale)  # px²
+    max_speck = max(4.0, 0.5 * side * side)  # px²
     w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     keep = (area >= 2) & (area <= max_speck) & (np.maximum(w, h) <= 2 * np.minimum(w, h) + 2)
     keep[0] = False
     return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+# Median windows (px at REFERENCE_SIDE, more on bigger photos): 5 answers to defects up to 2 px wide, 9 to
+# those up to 4 px (thick scratches, big dust). Measured on synthetic damage (bench restore): the 5 px window
+# alone found 23 % of the defect pixels, both together 66 %, at 61 % precision.
+WINDOWS = (5, 9)
+LINE_LENGTH = 31  # px at REFERENCE_SIDE: a scratch is a straight run at least this long (41 → precision +1 %)
 
 
 def detect_scratches(rgb: np.ndarray, sensitivity: float = 0.5, region: np.ndarray | None = None) -> np.ndarray:
@@ -77,25 +85,31 @@ def detect_scratches(rgb: np.ndarray, sensitivity: float = 0.5, region: np.ndarr
         raise ValueError(f"sensitivity must be between 0 and 1, got {sensitivity:g}")
     luma = _luminance_u8(rgb)
     scale = min(luma.shape) / REFERENCE_SIDE
-    side = max(5, int(round(5 * max(scale, 1.0)))) | 1  # odd, more than twice the thickest defect
+    mask = np.zeros(luma.shape, np.uint8)
+    for window in WINDOWS:
+        side = max(window, int(round(window * max(scale, 1.0)))) | 1  # odd, more than twice the defect's width
+        mask |= _defects_thinner_than(luma, side, sensitivity, region, scale)
+    grow = max(1, int(round(scale)))
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+
+
+def _defects_thinner_than(luma: np.ndarray, side: int, sensitivity: float, region: np.ndarray | None,
+                          scale: float) -> np.ndarray:
+    """Lines and specks thinner than half of ``side`` px; (H, W) uint8 0/255."""
     # a median filter removes structures thinner than half its window but keeps step edges, so the
     # residual answers to lines and specks, not to the outlines of the picture's shapes
     smooth = cv2.medianBlur(luma, side)
-    bright = cv2.subtract(luma, smooth)
-    dark = cv2.subtract(smooth, luma)
-    response = np.maximum(bright, dark)
+    response = np.maximum(cv2.subtract(luma, smooth), cv2.subtract(smooth, luma))
     threshold = _threshold(response, sensitivity)
     binary = (response > threshold).astype(np.uint8) * 255
     if region is not None:
         binary[~region] = 0
-    # thick areas (textured regions where the response is wide) are no scratch: remove them first
-    thick_side = max(3, int(round(3 * max(scale, 1.0)))) + 2
+    # areas thicker than the window lets through (textured regions where the response is wide) are no defect
+    thick_side = side // 2 + 2
     thick = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (thick_side,) * 2),
                              borderType=cv2.BORDER_CONSTANT, borderValue=0)
     binary &= ~cv2.dilate(thick, np.ones((3, 3), np.uint8))
-    lines = _long_lines(binary, max(9, int(round(21 * max(scale, 0.5)))))
+    lines = _long_lines(binary, max(9, int(round(LINE_LENGTH * max(scale, 0.5)))))
     # dust must stand out more than a scratch: texture highlights are small and compact too
     strong = ((response > 1.5 * threshold) & (binary > 0)).astype(np.uint8) * 255
-    mask = lines | _specks(strong & ~lines, max(scale, 0.25))
-    grow = max(1, int(round(scale)))
-    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return lines | _specks(strong & ~lines, side)

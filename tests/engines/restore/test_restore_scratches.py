@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from genai_studio.bench.defects import add_defects, detection_scores
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import CancelToken
 from genai_studio.core.restore_jobs import RestoreSpec
@@ -60,3 +61,26 @@ def test_scratches_task_fills_the_defects_and_reports_the_mask():
     detect_only = run_restore(RestoreSpec(image=ImageBuffer(damaged), task="scratches", model_id=""), CancelToken(),
                               fill=False)
     assert np.array_equal(detect_only.image.pixels, damaged)
+
+
+def test_synthetic_damage_marks_exactly_what_it_drew():
+    clean = photo("coffee", 128)
+    damaged, truth = add_defects(clean, np.random.default_rng(5))
+    again, truth_again = add_defects(clean, np.random.default_rng(5))
+    assert np.array_equal(damaged, again) and np.array_equal(truth, truth_again)
+    changed = np.abs(damaged.astype(int) - clean).max(axis=2) > 0
+    assert not (changed & ~truth).any() and changed.sum() > 0.8 * truth.sum()
+    assert detection_scores(truth, truth) == {"recall": 1.0, "precision": 1.0, "f1": 1.0}
+    assert detection_scores(np.zeros_like(truth), truth)["f1"] == 0.0
+
+
+def test_thick_scratches_and_big_dust_are_found_too():
+    """Up to 3 px wide scratches and 5 px specks on 256 px photos (bench restore's damage): the 5 px median window
+    alone found 23 % of them; with the 9 px one, 66 % at 61 % precision (8 photos)."""
+    scores = []
+    rng = np.random.default_rng(1)
+    for name in ("astronaut", "coffee", "chelsea", "rocket"):
+        damaged, truth = add_defects(photo(name, 256), rng)
+        scores.append(detection_scores(detect_scratches(damaged.astype(np.float32) / 255, 0.5) > 0, truth))
+    assert np.mean([s["recall"] for s in scores]) > 0.55
+    assert np.mean([s["precision"] for s in scores]) > 0.5
