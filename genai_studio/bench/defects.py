@@ -1,7 +1,7 @@
 """Synthetic old-photo damage with its ground truth, for measuring the scratch and dust detector.
 
-Scratches are long 1–2 px lines across the picture, bright (emulsion scraped off) or dark (dirt, hair), drawn
-at 80–100 % opacity; dust is small round specks of 1–2 px radius. The truth mask marks every pixel drawn on.
+Scratches are long lines 1–3 px wide across the picture, bright (emulsion scraped off) or dark (dirt, hair), drawn
+at 80–100 % opacity; dust is small round specks 3–5 px across. The truth mask marks every pixel drawn on.
 """
 
 from __future__ import annotations

@@ -215,7 +215,7 @@ def _bench_scratches(run: _Runner, photos: dict) -> dict:
         repair.append({"damaged": _psnr(damaged, img), "repaired": _psnr(out, img)})
     detection = {f"sensitivity_{s:g}": {k: _mean(r, k) for k in ("recall", "precision", "f1")}
                  for s, r in rows.items()}
-    return {"defects": "4 scratches (1-2 px) + 20 dust specks per photo, synthetic", "detection": detection,
+    return {"defects": "synthetic, per photo: 4 scratches 1-3 px wide + 20 dust specks 3-5 px across", "detection": detection,
             "clean_photo_flagged_fraction": _mean(clean_flagged, "fraction"),
             "repair_psnr": {"damaged_input": _mean(repair, "damaged"), "repaired": _mean(repair, "repaired")}}
 

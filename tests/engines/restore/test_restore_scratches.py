@@ -75,7 +75,7 @@ def test_synthetic_damage_marks_exactly_what_it_drew():
 
 
 def test_thick_scratches_and_big_dust_are_found_too():
-    """Up to 3 px wide scratches and 5 px specks on 256 px photos (bench restore's damage): the 5 px median window
+    """Scratches up to 3 px wide and specks up to 5 px across on 256 px photos (bench restore's damage): the 5 px median window
     alone found 23 % of them; with the 9 px one, 66 % at 61 % precision (8 photos)."""
     scores = []
     rng = np.random.default_rng(1)
