@@ -18,12 +18,12 @@ def add_defects(img: np.ndarray, rng: np.random.Generator, scratches: int = 4,
     value = np.zeros((h, w), np.uint8)  # the defect's own grey level there
     opacity = np.zeros((h, w), np.float32)
     for _ in range(scratches):
-        # endpoints on opposite halves, so every scratch runs at least half the picture
-        x1, x2 = int(rng.integers(0, w // 2)), int(rng.integers(w // 2, w))
+        # endpoints in opposite quarters, so every scratch runs at least half the picture
+        x1, x2 = int(rng.integers(0, w // 4)), int(rng.integers(3 * w // 4, w))
         y1, y2 = int(rng.integers(0, h)), int(rng.integers(0, h))
-        if rng.random() < 0.5:  # as many near-vertical ones (film scratches run along the strip)
-            x1, y1, x2, y2 = int(rng.integers(0, w)), int(rng.integers(0, h // 2)), int(rng.integers(0, w)), \
-                int(rng.integers(h // 2, h))
+        if rng.random() < 0.5:  # as many mostly vertical ones (film scratches run along the strip)
+            x1, x2 = int(rng.integers(0, w)), int(rng.integers(0, w))
+            y1, y2 = int(rng.integers(0, h // 4)), int(rng.integers(3 * h // 4, h))
         one = np.zeros((h, w), np.uint8)
         cv2.line(one, (x1, y1), (x2, y2), 255, int(rng.integers(1, 3)))
         _stamp(one, paint, value, opacity, 240 if rng.random() < 0.5 else 20, float(rng.uniform(0.8, 1.0)))

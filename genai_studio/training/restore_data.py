@@ -9,6 +9,7 @@ Cache layout (``~/.cache/genai-studio/restore-data/``, never in the repo):
   ``patches-v1.npy``  uint8 (N, PATCH, PATCH, 3) random training crops
   ``heldout-v1.npz``  uint8 (H, W, 3) per held-out photo (center crop, keyed by source key)
   ``sources.json``    per-file provenance and split
+  ``build.json``      how the patches were cut (photo set, crops per photo, detail filter, scales, seed)
 
 Degradations work on uint8 RGB (H, W, 3) arrays, like real files, and are deterministic for a given seed.
 """
@@ -253,7 +254,7 @@ class RestoreData:
     patches: np.ndarray  # uint8 (N, PATCH, PATCH, 3), training photos only
     heldout: dict[str, np.ndarray]  # key -> uint8 (h, w, 3) center crop of a held-out photo
     sources: list[PhotoSource]
-    build: dict = field(default_factory=dict)  # how the patches were cut: photo_set, per_photo, max_flat_db, seed
+    build: dict = field(default_factory=dict)  # how the patches were cut (build.json; {} in older caches)
 
     def sources_summary(self) -> str:
         by_origin: dict[str, list[PhotoSource]] = {}
@@ -302,10 +303,10 @@ def build_restore_data(cache_dir: Path | None = None, work_dir: Path | None = No
         build["scales"] = list(scales)
     data = RestoreData(np.concatenate(patches), heldout, sources, build)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    (cache_dir / "build.json").write_text(json.dumps(build) + "\n")
     np.save(cache_dir / f"patches-v{CACHE_VERSION}.npy", data.patches)
     np.savez(cache_dir / f"heldout-v{CACHE_VERSION}.npz", **data.heldout)
     (cache_dir / "sources.json").write_text(json.dumps([asdict(s) for s in sources], indent=1) + "\n")
+    (cache_dir / "build.json").write_text(json.dumps(build) + "\n")  # last: it describes the files above
     return data
 
 
@@ -480,6 +481,8 @@ def main() -> None:
         scales = tuple(float(f) for f in args.scales.split(","))
     except ValueError:
         p.error(f"--scales takes comma-separated numbers, got {args.scales!r}")
+    if any(not 0.0 < f <= 1.0 for f in scales):
+        p.error(f"--scales must each be above 0 and at most 1, got {args.scales!r}")
     data = build_restore_data(Path(args.cache) if args.cache else None, Path(args.work) if args.work else None,
                               seed=args.seed, per_photo=args.patches_per_photo, photo_set=args.photo_set,
                               max_flat_db=args.max_flat_db, scales=scales)

@@ -247,6 +247,8 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
         raise BadInput(f"Unknown restoration task '{opts.task}': choose denoise, jpeg, sr4, inpaint or colorize.")
     if opts.steps < 1 or opts.minutes <= 0 or opts.batch_size < 1:
         raise BadInput("--steps and --batch-size must be at least 1 and --minutes positive.")
+    if opts.init is not None and not Path(opts.init).is_file():
+        raise BadInput(f"--init {opts.init}: no such file.")
     spec = TASKS[opts.task]
     threads = opts.threads or min(4, os.cpu_count() or 1)
     torch.set_num_threads(threads)

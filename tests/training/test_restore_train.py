@@ -64,13 +64,18 @@ def test_init_fine_tunes_given_weights_and_records_them(tmp_path, tiny_data):
                              log=lambda s: None, data=tiny_data)
     start = load_state_dict(first.weights)
     sha = sha256_file(first.weights)
-    # fine-tune into the same folder: the starting file is overwritten, the record keeps what it was
-    again = rt.train_restore(tmp_path / "a", rt.RestoreTrainOptions(
+    # a fine-tune with a vanishing learning rate starts from exactly those weights
+    still = rt.train_restore(tmp_path / "b", rt.RestoreTrainOptions(
         task="denoise", steps=1, lr=1e-12, batch_size=2, patch=16, threads=1, device="cpu", evaluate=False,
         init=first.weights), log=lambda s: None, data=tiny_data)
+    end = load_state_dict(still.weights)
+    assert all(torch.allclose(start[k].float(), end[k].float(), atol=1e-6) for k in start)
+    # fine-tune into the same folder: the starting file is overwritten, the record keeps what it was
+    again = rt.train_restore(tmp_path / "a", rt.RestoreTrainOptions(
+        task="denoise", steps=2, warmup=1, batch_size=2, patch=16, threads=1, device="cpu", evaluate=False,
+        init=first.weights), log=lambda s: None, data=tiny_data)
+    assert sha256_file(again.weights) != sha
     assert again.quality["init"] == {"file": first.weights.name, "sha256": sha}
-    end = load_state_dict(again.weights)
-    assert all(torch.allclose(start[k].float(), end[k].float(), atol=1e-6) for k in start)  # lr ~0: unchanged
     model = rt.build_model("sr4")
     with pytest.raises(ModelError, match="not a SPAN network"):
         rt.load_initial_weights(model, first.weights, rt.TASKS["sr4"])  # a NAFNet file
