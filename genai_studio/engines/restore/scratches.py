@@ -69,8 +69,8 @@ def _specks(binary: np.ndarray, side: int) -> np.ndarray:
 
 
 # Median windows (px at REFERENCE_SIDE, more on bigger photos): 5 answers to defects up to 2 px wide, 9 to
-# those up to 4 px (thick scratches, big dust). Measured on synthetic damage (bench restore, 8 photos): the 5 px window
-# alone found 22 % of the defect pixels (60 % precision), both together 65 % at 65 % precision.
+# those up to 4 px (thick scratches, big dust). Measured on synthetic damage (bench restore, 8 photos): the
+# 5 px window alone found 22 % of the defect pixels (60 % precision), both together 65 % at 65 % precision.
 WINDOWS = (5, 9)
 LINE_LENGTH = 31  # px at REFERENCE_SIDE: a scratch is a straight run at least this long (41 → precision +1 %)
 
