@@ -45,7 +45,7 @@ DEBIAN_PACKAGES: dict[str, tuple[str, ...]] = {
     "lomiri-wallpapers-20.04": ("usr/share/backgrounds",),
 }
 # Which packages a photo set draws from. Set 1 is what the first shipped models were trained on; set 2 adds the
-# Lomiri photos (14 more, most with far more fine detail than the wallpapers of set 1).
+# Lomiri photos (15 more, most with far more fine detail than the wallpapers of set 1).
 PHOTO_SETS: dict[int, tuple[str, ...]] = {
     1: ("plasma-workspace-wallpapers", "mate-backgrounds"),
     2: ("plasma-workspace-wallpapers", "mate-backgrounds", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04"),

@@ -146,7 +146,7 @@ def test_shipped_faithful_x4_beats_bicubic():
     lr = rd.downscale(hr, 4)
     ours = ev.psnr_ssim_y(hr, ev.run_model(model, lr), 4)[0]
     bicubic = ev.psnr_ssim_y(hr, rd.bicubic_resize(lr, 128, 128), 4)[0]
-    assert ours > bicubic + 1.0  # measured +2.4 dB on this crop (held-out mean +1.57)
+    assert ours > bicubic + 1.5  # measured +3.26 dB on this crop (held-out mean +1.99; before the fine-tune +2.4)
 
 
 def test_random_holes_are_seeded_varied_and_never_empty_or_too_big():
