@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genai_studio.training import restore_data as rd
+from genai_studio.training import restore_degrade as dg
 from genai_studio.training.restore_train import keep_luma
 
 EVAL_SIGMAS = (15, 25, 50)
@@ -33,7 +33,7 @@ def run_model(model: nn.Module, img: np.ndarray) -> np.ndarray:
 def inpaint_image(model: nn.Module, img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """As the engine fills with a 4-channel model: membrane-prefilled photo + mask in, the RGB output taken
     inside the hole only; uint8 (H, W, 3)."""
-    x = torch.from_numpy(rd.with_hole(img, hole)).permute(2, 0, 1)[None].float().div(255.0)  # (1, 4, H, W)
+    x = torch.from_numpy(dg.with_hole(img, hole)).permute(2, 0, 1)[None].float().div(255.0)  # (1, 4, H, W)
     with torch.inference_mode():
         y = model(x.to(next(model.parameters()).device))[:, :3].clamp(0, 1)
     out = (y[0].permute(1, 2, 0).cpu().numpy() * 255.0).round().astype(np.uint8)
@@ -60,7 +60,7 @@ def psnr_in(ref: np.ndarray, out: np.ndarray, region: np.ndarray) -> float:
 
 def colorize_image(model: nn.Module, img: np.ndarray) -> np.ndarray:
     """As the engine colorizes: float luma ×3 in, the model's colour with that luma put back, uint8 out."""
-    luma = img.astype(np.float32) @ np.asarray(rd.LUMA_WEIGHTS, np.float32) / 255.0
+    luma = img.astype(np.float32) @ np.asarray(dg.LUMA_WEIGHTS, np.float32) / 255.0
     x = torch.from_numpy(np.repeat(luma[..., None], 3, axis=2)).permute(2, 0, 1)[None]
     with torch.inference_mode():
         y = keep_luma(model(x.to(next(model.parameters()).device)).float().cpu(), x).clamp(0, 1)
@@ -84,7 +84,7 @@ def calibrate_chroma_gain(model: nn.Module, photos: dict[str, np.ndarray],
     for g in CHROMA_GAINS:
         ps = []
         for k, img in photos.items():
-            gray = rd.to_gray(img).astype(np.float64)
+            gray = dg.to_gray(img).astype(np.float64)
             out = np.clip(np.rint(gray + g * (was[k] - gray)), 0, 255).astype(np.uint8)
             ps.append(psnr_ssim(img, out)[0])
         scores.append(float(np.mean(ps)))
@@ -150,7 +150,7 @@ def evaluate(model: nn.Module, task: str, heldout: dict[str, np.ndarray],
     if task == "denoise":
         quality["metric"] = "RGB PSNR (dB) / SSIM on held-out photos vs OpenCV NLM with tuned h"
         for sigma in EVAL_SIGMAS:
-            noisy = {k: rd.add_gaussian_noise(img, sigma, np.random.default_rng(_seed_for(k, sigma)))
+            noisy = {k: dg.add_gaussian_noise(img, sigma, np.random.default_rng(_seed_for(k, sigma)))
                      for k, img in heldout.items()}
             ours = [psnr_ssim(img, run_model(model, noisy[k])) for k, img in heldout.items()]
             best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
@@ -165,7 +165,7 @@ def evaluate(model: nn.Module, task: str, heldout: dict[str, np.ndarray],
     elif task == "jpeg":
         quality["metric"] = "RGB PSNR (dB) / SSIM on held-out photos vs the decoded JPEG (Pillow, 4:2:0)"
         for q in EVAL_QUALITIES:
-            comp = {k: rd.jpeg_compress(img, q) for k, img in heldout.items()}
+            comp = {k: dg.jpeg_compress(img, q) for k, img in heldout.items()}
             ours = [psnr_ssim(img, run_model(model, comp[k])) for k, img in heldout.items()]
             inp = [psnr_ssim(img, comp[k]) for k, img in heldout.items()]
             quality[f"q{q}"] = _level_entry(ours, float(np.mean([s[0] for s in inp])),
@@ -193,7 +193,7 @@ def evaluate(model: nn.Module, task: str, heldout: dict[str, np.ndarray],
                              "colourfulness (0-255 scale) of output, gray input (0) and ground truth")
         ours, inp, per_photo = [], [], {}
         for k, img in heldout.items():
-            gray = rd.to_gray(img)
+            gray = dg.to_gray(img)
             out = colorize_image(model, img)
             ours.append(psnr_ssim(img, out))
             inp.append(psnr_ssim(img, gray))
@@ -213,10 +213,10 @@ def evaluate(model: nn.Module, task: str, heldout: dict[str, np.ndarray],
         quality["metric"] = "PSNR-Y (dB) / SSIM-Y (BT.601, 4 px border cut) on held-out photos vs bicubic x4"
         ours, base = [], []
         for img in heldout.values():
-            hr = rd.crop_to_multiple(img, 4)
-            lr = rd.downscale(hr, 4)
+            hr = dg.crop_to_multiple(img, 4)
+            lr = dg.downscale(hr, 4)
             ours.append(psnr_ssim_y(hr, run_model(model, lr), 4))
-            base.append(psnr_ssim_y(hr, rd.bicubic_resize(lr, hr.shape[1], hr.shape[0]), 4))
+            base.append(psnr_ssim_y(hr, dg.bicubic_resize(lr, hr.shape[1], hr.shape[0]), 4))
         quality["x4"] = _level_entry(ours, float(np.mean([s[0] for s in base])),
                                      float(np.mean([s[1] for s in base])), None, {})
         log(f"x4: {quality['x4']}")

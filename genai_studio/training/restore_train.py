@@ -1,12 +1,12 @@
 """Train the restoration models the project ships: ``genai-studio train restore --task denoise|jpeg|sr4|colorize``.
 
 Each task trains one spandrel architecture (so the state dict is detected like any community model) on random
-patches of the training photos (``restore_data``) with synthetic degradations drawn per sample:
+patches of the training photos (``restore_data``) with synthetic degradations (``restore_degrade``) drawn per sample:
   denoise  NAFNet, blind: Gaussian sigma uniform in 0–50 (0–255 scale), noisy input clipped/rounded to uint8
   jpeg     NAFNet, blind: Pillow JPEG quality uniform in 5–60
   sr4      SPAN x4, faithful: bicubic-downscaled input, L1-type loss (PSNR-oriented, no GAN)
   inpaint  NAFNet with 4 channels and a 4th U-Net level: input = the photo with random holes (boxes, strokes,
-           dust; ``restore_data.random_holes``) prefilled by the classical membrane fill + the hole mask as a 4th
+           dust; ``restore_degrade.random_holes``) prefilled by the classical membrane fill + the hole mask as a 4th
            channel; output channels 0–2 are the RGB fill (channel 3 is unused). The prefill matters: with the hole
            blacked out a small network trained for 45 CPU minutes stayed 7–8 dB below Telea on 8–24 px holes;
            from the prefill (and NAFNet's input residual) it only has to learn the correction. Loss on the hole mostly (known pixels weigh 0.1: the engine keeps
@@ -40,6 +40,7 @@ from genai_studio.core.errors import BadInput, ModelError
 from genai_studio.core.manifest import ModelFile, ModelManifest, ModelSource, write_manifest
 from genai_studio.engines.loading import save_safetensors, sha256_file
 from genai_studio.training import restore_data as rd
+from genai_studio.training import restore_degrade as dg
 
 LICENSE = "GPL-3.0-or-later (trained here)"
 
@@ -153,15 +154,15 @@ def make_batch(patches: np.ndarray, task: str, rng: np.random.Generator, batch_s
             clean = clean[:, ::-1]
         clean = np.ascontiguousarray(clean)
         if task == "denoise":
-            degraded = rd.add_gaussian_noise(clean, float(rng.uniform(*SIGMA_RANGE)), rng)
+            degraded = dg.add_gaussian_noise(clean, float(rng.uniform(*SIGMA_RANGE)), rng)
         elif task == "jpeg":
-            degraded = rd.jpeg_compress(clean, int(rng.integers(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1)))
+            degraded = dg.jpeg_compress(clean, int(rng.integers(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1)))
         elif task == "colorize":
-            degraded = rd.to_gray(clean)
+            degraded = dg.to_gray(clean)
         elif task == "inpaint":
-            degraded = rd.with_hole(clean, rd.random_holes(side, rng))  # (side, side, 4)
+            degraded = dg.with_hole(clean, dg.random_holes(side, rng))  # (side, side, 4)
         else:
-            degraded = rd.downscale(clean, scale)
+            degraded = dg.downscale(clean, scale)
         inputs.append(degraded)
         targets.append(clean)
     to_t = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float().div_(255.0)  # noqa: E731
@@ -188,7 +189,7 @@ def charbonnier(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-3) -> 
 
 def _luma_t(x: torch.Tensor) -> torch.Tensor:
     """(B, 3, H, W) → (B, 1, H, W) BT.601 luma."""
-    w = torch.tensor(rd.LUMA_WEIGHTS, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    w = torch.tensor(dg.LUMA_WEIGHTS, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
     return (x * w).sum(dim=1, keepdim=True)
 
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from genai_studio.core.errors import BadInput
 from genai_studio.training import restore_data as rd
+from genai_studio.training import restore_degrade as dg
 
 
 @pytest.fixture(scope="module")
@@ -19,38 +20,38 @@ def coffee() -> np.ndarray:
 
 
 def test_noise_is_deterministic_per_seed_and_in_range(coffee):
-    a = rd.add_gaussian_noise(coffee, 25, np.random.default_rng(7))
-    b = rd.add_gaussian_noise(coffee, 25, np.random.default_rng(7))
-    c = rd.add_gaussian_noise(coffee, 25, np.random.default_rng(8))
+    a = dg.add_gaussian_noise(coffee, 25, np.random.default_rng(7))
+    b = dg.add_gaussian_noise(coffee, 25, np.random.default_rng(7))
+    c = dg.add_gaussian_noise(coffee, 25, np.random.default_rng(8))
     assert a.dtype == np.uint8 and a.shape == coffee.shape
     assert np.array_equal(a, b) and not np.array_equal(a, c)
-    assert np.array_equal(rd.add_gaussian_noise(coffee, 0, np.random.default_rng(1)), coffee)
+    assert np.array_equal(dg.add_gaussian_noise(coffee, 0, np.random.default_rng(1)), coffee)
 
 
 def test_noise_has_the_requested_sigma():
     gray = np.full((256, 256, 3), 128, np.uint8)  # far from 0/255: no clipping bias
-    noisy = rd.add_gaussian_noise(gray, 20, np.random.default_rng(0)).astype(np.float64)
+    noisy = dg.add_gaussian_noise(gray, 20, np.random.default_rng(0)).astype(np.float64)
     assert abs(noisy.std() - 20) < 0.5 and abs(noisy.mean() - 128) < 0.3
 
 
 def test_jpeg_is_deterministic_and_lower_quality_loses_more(coffee):
-    q10 = rd.jpeg_compress(coffee, 10)
-    assert np.array_equal(q10, rd.jpeg_compress(coffee, 10))
+    q10 = dg.jpeg_compress(coffee, 10)
+    assert np.array_equal(q10, dg.jpeg_compress(coffee, 10))
     assert q10.dtype == np.uint8 and q10.shape == coffee.shape
     err = lambda x: np.abs(x.astype(int) - coffee).mean()  # noqa: E731
-    assert err(rd.jpeg_compress(coffee, 60)) < err(q10) < err(rd.jpeg_compress(coffee, 5))
+    assert err(dg.jpeg_compress(coffee, 60)) < err(q10) < err(dg.jpeg_compress(coffee, 5))
 
 
 def test_downscale_is_bicubic_by_the_scale(coffee):
-    lr = rd.downscale(coffee[:126, :127], 4)  # cropped to a multiple of 4 first
+    lr = dg.downscale(coffee[:126, :127], 4)  # cropped to a multiple of 4 first
     assert lr.shape == (31, 31, 3) and lr.dtype == np.uint8
-    assert np.array_equal(rd.degrade(coffee, "sr4", 0, np.random.default_rng(0)), rd.downscale(coffee, 4))
+    assert np.array_equal(dg.degrade(coffee, "sr4", 0, np.random.default_rng(0)), dg.downscale(coffee, 4))
 
 
-@pytest.mark.parametrize("call", [lambda img: rd.add_gaussian_noise(img, -1, np.random.default_rng(0)),
-                                  lambda img: rd.jpeg_compress(img, 0),
-                                  lambda img: rd.jpeg_compress(img, 100),
-                                  lambda img: rd.degrade(img, "deblur", 1, np.random.default_rng(0))])
+@pytest.mark.parametrize("call", [lambda img: dg.add_gaussian_noise(img, -1, np.random.default_rng(0)),
+                                  lambda img: dg.jpeg_compress(img, 0),
+                                  lambda img: dg.jpeg_compress(img, 100),
+                                  lambda img: dg.degrade(img, "deblur", 1, np.random.default_rng(0))])
 def test_bad_degradation_parameters_are_refused(coffee, call):
     with pytest.raises(BadInput):
         call(coffee)
@@ -132,15 +133,15 @@ def test_photo_set_1_is_the_first_models_data(tmp_path):
 
 
 def test_detail_filter_keeps_only_crops_an_upscaler_can_learn_from(tmp_path):
-    assert rd.bicubic_round_trip_db(np.full((64, 64, 3), 90, np.uint8), 4) == float("inf")
+    assert dg.bicubic_round_trip_db(np.full((64, 64, 3), 90, np.uint8), 4) == float("inf")
     noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    assert rd.bicubic_round_trip_db(noise, 4) < 15
+    assert dg.bicubic_round_trip_db(noise, 4) < 15
     # a photo that is flat sky on the left and detailed on the right
     img = np.concatenate([np.full((256, 256, 3), 120, np.uint8),
                           np.asarray(skimage.data.astronaut())[:256, :256]], axis=1)
     kept = rd.random_patches(img, 30, 64, np.random.default_rng(0), max_flat_db=30.0)
     assert 0 < len(kept) <= 30
-    assert all(rd.bicubic_round_trip_db(p, 4) < 30.0 for p in kept)
+    assert all(dg.bicubic_round_trip_db(p, 4) < 30.0 for p in kept)
     assert len(rd.random_patches(np.full((256, 256, 3), 120, np.uint8), 5, 64, np.random.default_rng(0),
                                  max_flat_db=30.0)) == 0
     _fake_packages(tmp_path / "work")

@@ -17,6 +17,7 @@ from genai_studio.core.errors import BadInput, ModelError
 from genai_studio.core.manifest import read_manifest
 from genai_studio.engines.loading import load_state_dict, sha256_file
 from genai_studio.training import restore_data as rd
+from genai_studio.training import restore_degrade as dg
 from genai_studio.training import restore_eval as ev
 from genai_studio.training import restore_train as rt
 
@@ -125,7 +126,7 @@ def _shipped(model_id: str):
 def test_shipped_denoiser_beats_tuned_nlm_on_a_heldout_crop():
     manifest, model = _shipped("restore-denoise")
     clean = rd.center_crop(np.asarray(skimage.data.astronaut()), 96)
-    noisy = rd.add_gaussian_noise(clean, 25, np.random.default_rng(0))
+    noisy = dg.add_gaussian_noise(clean, 25, np.random.default_rng(0))
     ours = ev.psnr_ssim(clean, ev.run_model(model, noisy))[0]
     nlm = max(ev.psnr_ssim(clean, ev.nlm_denoise(noisy, h))[0] for h in (15.0, 20.0, 25.0))
     assert ours > nlm + 1.0
@@ -135,7 +136,7 @@ def test_shipped_denoiser_beats_tuned_nlm_on_a_heldout_crop():
 def test_shipped_jpeg_model_improves_on_the_decoded_jpeg():
     _, model = _shipped("restore-jpeg")
     clean = rd.center_crop(np.asarray(skimage.data.coffee()), 96)
-    jpeg = rd.jpeg_compress(clean, 10)
+    jpeg = dg.jpeg_compress(clean, 10)
     assert ev.psnr_ssim(clean, ev.run_model(model, jpeg))[0] > ev.psnr_ssim(clean, jpeg)[0] + 0.5
 
 
@@ -143,19 +144,19 @@ def test_shipped_faithful_x4_beats_bicubic():
     manifest, model = _shipped("restore-faithful-x4")
     assert manifest.scale == 4 and "fidelity" in manifest.tags
     hr = rd.center_crop(np.asarray(skimage.data.coffee()), 128)
-    lr = rd.downscale(hr, 4)
+    lr = dg.downscale(hr, 4)
     ours = ev.psnr_ssim_y(hr, ev.run_model(model, lr), 4)[0]
-    bicubic = ev.psnr_ssim_y(hr, rd.bicubic_resize(lr, 128, 128), 4)[0]
+    bicubic = ev.psnr_ssim_y(hr, dg.bicubic_resize(lr, 128, 128), 4)[0]
     assert ours > bicubic + 1.5  # measured +3.26 dB on this crop (held-out mean +1.99; before the fine-tune +2.4)
 
 
 def test_random_holes_are_seeded_varied_and_never_empty_or_too_big():
-    masks = [rd.random_holes(64, np.random.default_rng(seed)) for seed in range(40)]
+    masks = [dg.random_holes(64, np.random.default_rng(seed)) for seed in range(40)]
     assert all(m.dtype == bool and m.shape == (64, 64) for m in masks)
     cover = np.array([m.mean() for m in masks])
-    assert (cover > 0).all() and (cover <= rd.MAX_HOLE_FRACTION).all()
+    assert (cover > 0).all() and (cover <= dg.MAX_HOLE_FRACTION).all()
     assert cover.min() < 0.05 and cover.max() > 0.15  # dust specks as well as big boxes and strokes
-    assert np.array_equal(masks[3], rd.random_holes(64, np.random.default_rng(3)))
+    assert np.array_equal(masks[3], dg.random_holes(64, np.random.default_rng(3)))
 
 
 def test_inpaint_batches_black_out_the_hole_and_carry_the_mask(tiny_data):
@@ -169,8 +170,8 @@ def test_inpaint_batches_black_out_the_hole_and_carry_the_mask(tiny_data):
     mask = hole[0, 0].numpy() > 0
     scrambled = clean.copy()
     scrambled[mask] = 255 - scrambled[mask]
-    assert np.array_equal(rd.with_hole(clean, mask), rd.with_hole(scrambled, mask))
-    assert np.array_equal(rd.with_hole(clean, mask)[..., :3], (inp[0, :3].permute(1, 2, 0).numpy() * 255).round())
+    assert np.array_equal(dg.with_hole(clean, mask), dg.with_hole(scrambled, mask))
+    assert np.array_equal(dg.with_hole(clean, mask)[..., :3], (inp[0, :3].permute(1, 2, 0).numpy() * 255).round())
 
 
 def test_inpaint_loss_is_mostly_about_the_hole():
@@ -190,7 +191,7 @@ def test_inpaint_loss_is_mostly_about_the_hole():
 def test_colorize_batches_are_gray_inputs_of_colour_targets(tiny_data):
     inp, target = rt.make_batch(tiny_data.patches, "colorize", np.random.default_rng(0), 2, 32)
     assert torch.equal(inp[:, 0], inp[:, 1]) and torch.equal(inp[:, 0], inp[:, 2])
-    luma = sum(w * target[:, i] for i, w in enumerate(rd.LUMA_WEIGHTS))
+    luma = sum(w * target[:, i] for i, w in enumerate(dg.LUMA_WEIGHTS))
     assert float((inp[:, 0] - luma).abs().max()) <= 0.5 / 255 + 1e-6
     assert float((target[:, 0] - target[:, 1]).abs().max()) > 0.05  # the target keeps its colour
 
@@ -207,7 +208,7 @@ def test_shipped_colorizer_beats_the_gray_input_through_the_engine():
     assert manifest.task == "colorize" and manifest.source.kind == "trained"
     assert manifest.license == "GPL-3.0-or-later (trained here)" and manifest.defaults["default_for_task"] is True
     coffee = np.asarray(Image.fromarray(skimage.data.coffee()).resize((171, 128), Image.Resampling.LANCZOS))
-    gray = rd.to_gray(coffee)  # held-out photo, never trained on
+    gray = dg.to_gray(coffee)  # held-out photo, never trained on
     spec = RestoreSpec(image=ImageBuffer(gray), task="colorize", model_id=manifest.id, device="cpu")
     out = run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).image.pixels[..., :3]
     # luminance kept (up to rounding, and clipping where the colour leaves the gamut)
