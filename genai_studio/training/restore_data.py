@@ -217,9 +217,9 @@ def random_patches(img: np.ndarray, count: int, size: int, rng: np.random.Genera
     """``count`` random (size, size, 3) crops; (count, size, size, 3) uint8.
 
     ``max_flat_db``: keep only crops with detail, those that a bicubic x4 down-and-up round trip reproduces
-    below this PSNR-Y (dB). Sky, bokeh and walls come out of that round trip almost unchanged (40+ dB) and teach
-    an upscaler nothing; wallpapers are mostly such areas. Up to 20 candidates are drawn per kept crop, so a
-    photo with little detail gives fewer crops."""
+    below this PSNR (dB, luma; see ``bicubic_round_trip_db``). Sky, bokeh and walls come out of that round trip
+    almost unchanged (40+ dB) and teach an upscaler nothing; wallpapers are mostly such areas. Up to 20
+    candidates are drawn per kept crop, so a photo with little detail gives fewer crops."""
     h, w = img.shape[:2]
     if h < size or w < size:
         return np.zeros((0, size, size, 3), np.uint8)
@@ -260,7 +260,8 @@ class RestoreData:
             f" with fine detail (a bicubic x4 round trip reproduces them below {detail:g} dB)" if detail else "") + (
             f", cut from each photo at scales {', '.join(f'{f:g}' for f in scales)}" if scales else "")
         return (" | ".join(parts) + f". {len(self.patches)} {kind}; * = held out "
-                "(whole files, never trained on). Synthetic degradations (see genai_studio/training/restore_degrade.py).")
+                "(whole files, never trained on). Synthetic degradations "
+                "(see genai_studio/training/restore_degrade.py).")
 
 
 def build_restore_data(cache_dir: Path | None = None, work_dir: Path | None = None, seed: int = 0,

@@ -101,8 +101,9 @@ def to_gray(img: np.ndarray) -> np.ndarray:
 
 
 def bicubic_round_trip_db(img: np.ndarray, scale: int) -> float:
-    """PSNR-Y (dB) of ``img`` against itself shrunk by ``scale`` and enlarged back, both bicubic: how little
-    detail finer than ``scale`` pixels it holds (inf for a flat image)."""
+    """PSNR (dB) of ``img``'s full-range BT.601 luma (0–255; not the 16–235 PSNR-Y of the SR metrics) against
+    itself shrunk by ``scale`` and enlarged back, both bicubic: how little detail finer than ``scale`` pixels it
+    holds (inf for a flat image)."""
     img = crop_to_multiple(img, scale)
     back = bicubic_resize(downscale(img, scale), img.shape[1], img.shape[0])
     luma = np.asarray(LUMA_WEIGHTS, np.float32)

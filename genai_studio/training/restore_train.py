@@ -248,19 +248,12 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
         raise BadInput(f"Unknown restoration task '{opts.task}': choose denoise, jpeg, sr4, inpaint or colorize.")
     if opts.steps < 1 or opts.minutes <= 0 or opts.batch_size < 1:
         raise BadInput("--steps and --batch-size must be at least 1 and --minutes positive.")
-    if opts.init is not None and not Path(opts.init).is_file():
-        raise BadInput(f"--init {opts.init}: no such file.")
     spec = TASKS[opts.task]
     threads = opts.threads or min(4, os.cpu_count() or 1)
     torch.set_num_threads(threads)
     torch.manual_seed(opts.seed)
     device = pick_device(opts.device)
-    data = data or rd.load_restore_data(opts.cache_dir, log=log)
-
-    stream = BatchStream(data.patches, opts.task, opts.seed, opts.batch_size, opts.patch)
-    batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=opts.workers,
-                                               pin_memory=device.type == "cuda",
-                                               persistent_workers=opts.workers > 0))
+    # the network (and a bad --init) before the data: building the data cache can mean downloads
     model = build_model(opts.task)
     init_record = None
     if opts.init is not None:
@@ -269,6 +262,12 @@ def train_restore(out_dir: Path, opts: RestoreTrainOptions, log: Callable[[str],
         init_record = {"file": opts.init.name, "sha256": sha256_file(opts.init)}
         log(f"starting from {opts.init}")
     model = model.to(device)
+    data = data or rd.load_restore_data(opts.cache_dir, log=log)
+
+    stream = BatchStream(data.patches, opts.task, opts.seed, opts.batch_size, opts.patch)
+    batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=opts.workers,
+                                               pin_memory=device.type == "cuda",
+                                               persistent_workers=opts.workers > 0))
     optim = torch.optim.Adam(model.parameters(), lr=opts.lr, betas=(0.9, 0.99))
     history: list[dict] = []
     start = time.monotonic()

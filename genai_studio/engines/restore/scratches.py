@@ -1,12 +1,12 @@
 """Old-photo defect detection: scratches, dust and small tears as a mask, found without a trained model.
 
 Defects on scanned prints are thin bright or dark structures that do not belong to the picture's own
-shapes. The luminance minus its median filter (a morphological
-top-hat/black-hat that spares step edges) responds to bright and dark structures thinner than half the
-window. The response is thresholded at a robust multiple of its own spread (the multiple falls as
-``sensitivity`` rises); wide responding areas (texture) are removed; what remains is kept where it lies
-on a long straight run (an opening with oriented line elements: scratches, tear edges) or forms a small
-compact, strongly contrasted speck (dust).
+shapes. The luminance minus its median filter (a morphological top-hat/black-hat that spares step edges)
+responds to bright and dark structures thinner than half the window; two window sizes (``WINDOWS``) catch
+thin and thick defects, and their findings are joined. The response is thresholded at a robust multiple of
+its own spread (the multiple falls as ``sensitivity`` rises); wide responding areas (texture) are removed;
+what remains is kept where it lies on a long straight run (an opening with oriented line elements:
+scratches, tear edges) or forms a small compact, strongly contrasted speck (dust).
 """
 
 from __future__ import annotations
