@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,6 +16,7 @@ from spandrel.architectures.SPAN import SPAN
 from spandrel.architectures.SwinIR import SwinIR
 
 from genai_studio.core.errors import ModelError, UnsafeModelFile
+from genai_studio.engines.loading import load_state_dict
 from genai_studio.engines.restore.detect import describe_model_file, load_spandrel_model
 
 # (builder, expected architecture name, expected scale, expected purpose)
@@ -107,3 +109,28 @@ def test_detection_goes_through_safe_loading(tmp_path):
     with pytest.raises(UnsafeModelFile):
         describe_model_file(path)
     assert not marker.exists()
+
+
+def test_span_convolutions_are_folded_once_with_the_same_output():
+    from spandrel import ModelLoader
+
+    from genai_studio.engines.restore.reparam import fold_reparameterized_convs
+
+    # the shipped faithful x4 (SPAN): its 20 Conv3XC layers carry their training branches in the file
+    weights = Path(__file__).parents[2] / "genai_studio" / "models" / "restore-faithful-x4.safetensors"
+    state = {k: v.float() for k, v in load_state_dict(weights).items()}
+    folded = load_spandrel_model(state).model
+    convs = [m for m in folded.modules() if type(m).__name__ == "Conv3XC"]
+    assert len(convs) == 20 and all("forward" in vars(m) for m in convs)
+    unfolded = ModelLoader(device="cpu").load_from_state_dict(state).model.eval()  # spandrel folds per call
+    assert fold_reparameterized_convs(ModelLoader(device="cpu").load_from_state_dict(state).model.eval()) == 20
+
+    x = torch.rand(1, 3, 24, 20, generator=torch.Generator().manual_seed(0))  # (B, C, H, W) in 0–1
+    with torch.no_grad():
+        expected = unfolded(x)
+        assert expected.shape == (1, 3, 96, 80)
+        torch.testing.assert_close(folded(x), expected, atol=2e-5, rtol=0)
+        # the folded layers no longer read the training branches: changing them leaves the output alone
+        for m in convs:
+            m.conv[1].weight.zero_()
+        torch.testing.assert_close(folded(x), expected, atol=2e-5, rtol=0)

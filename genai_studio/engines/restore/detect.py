@@ -61,11 +61,14 @@ def describe_descriptor(descriptor: ModelDescriptor) -> dict[str, Any]:
 
 
 def load_spandrel_model(source: str | os.PathLike[str] | Mapping[str, torch.Tensor]) -> ImageModelDescriptor:
-    """A CPU, eval-mode spandrel image model (image in, image out) from a file or a state dict.
+    """A CPU, eval-mode spandrel image model (image in, image out) from a file or a state dict, for inference:
+    re-parameterised convolutions (SPAN) are folded once here instead of on every call.
 
     Inpainting models, which need a mask as a second input, are refused with a ModelError.
     """
     from spandrel import ImageModelDescriptor
+
+    from genai_studio.engines.restore.reparam import fold_reparameterized_convs
 
     descriptor = _load_descriptor(source)
     if not isinstance(descriptor, ImageModelDescriptor):
@@ -73,6 +76,7 @@ def load_spandrel_model(source: str | os.PathLike[str] | Mapping[str, torch.Tens
             f"{_label(source)} is a {descriptor.architecture.name} {descriptor.purpose} model, which needs a "
             "mask as well as an image; it cannot be used for upscaling or restoration."
         )
+    fold_reparameterized_convs(descriptor.model)
     return descriptor
 
 
