@@ -10,8 +10,12 @@ import cv2
 import numpy as np
 
 
-def add_defects(img: np.ndarray, rng: np.random.Generator, scratches: int = 4,
-                specks: int = 20) -> tuple[np.ndarray, np.ndarray]:
+SCRATCHES, SPECKS = 4, 20  # per photo, by default
+DESCRIPTION = f"synthetic, per photo: {SCRATCHES} scratches 1-3 px wide + {SPECKS} dust specks 3-5 px across"
+
+
+def add_defects(img: np.ndarray, rng: np.random.Generator, scratches: int = SCRATCHES,
+                specks: int = SPECKS) -> tuple[np.ndarray, np.ndarray]:
     """uint8 (H, W, 3) photo → (damaged copy, (H, W) bool truth mask)."""
     h, w = img.shape[:2]
     paint = np.zeros((h, w), np.uint8)  # 255 where a defect is drawn

@@ -200,7 +200,7 @@ SENSITIVITIES = (0.25, 0.5, 0.75)
 def _bench_scratches(run: _Runner, photos: dict) -> dict:
     """The defect detector on synthetic scratches and dust (seeded) at several sensitivities, how much of a clean
     photo it flags, and the whole repair (detect + fill, defaults): PSNR to the clean photo before and after."""
-    from genai_studio.bench.defects import add_defects, detection_scores
+    from genai_studio.bench.defects import DESCRIPTION, add_defects, detection_scores
     from genai_studio.engines.restore.scratches import detect_scratches
 
     rng = np.random.default_rng(1)
@@ -215,7 +215,7 @@ def _bench_scratches(run: _Runner, photos: dict) -> dict:
         repair.append({"damaged": _psnr(damaged, img), "repaired": _psnr(out, img)})
     detection = {f"sensitivity_{s:g}": {k: _mean(r, k) for k in ("recall", "precision", "f1")}
                  for s, r in rows.items()}
-    return {"defects": "synthetic, per photo: 4 scratches 1-3 px wide + 20 dust specks 3-5 px across",
+    return {"defects": DESCRIPTION,
             "detection": detection,
             "clean_photo_flagged_fraction": _mean(clean_flagged, "fraction"),
             "repair_psnr": {"damaged_input": _mean(repair, "damaged"), "repaired": _mean(repair, "repaired")}}
