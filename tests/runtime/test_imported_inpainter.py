@@ -152,3 +152,7 @@ def test_bench_restore_scores_the_imported_inpainter_beside_the_classical_fills(
     assert all(0 <= row[k] <= 1 for row in scratches["detection"].values() for k in ("recall", "precision", "f1"))
     assert scratches["repair_psnr"]["damaged_input"] < 99 and "scratches:restore-inpaint" in report[
         "seconds_per_megapixel"]
+    x4 = report["upscale_fidelity_x4"]
+    # the per-image gains are the mean's parts: one image here, so they must agree to rounding
+    assert list(x4["gain_db_per_image"]) == ["coffee"]
+    assert abs(x4["gain_db_per_image"]["coffee"] - (x4["model"]["psnr_y"] - x4["bicubic"]["psnr_y"])) < 0.002
