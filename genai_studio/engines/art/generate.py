@@ -13,7 +13,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from genai_studio.core.art_generate_jobs import GenerateResult, GenerateSpec
