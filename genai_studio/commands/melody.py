@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from genai_studio.core.errors import StudioError
-from genai_studio.commands.reporting import run_reporting_errors
+from genai_studio.commands.reporting import check_output_writable, load_melody_noting, run_reporting_errors
 
 STYLES = ("reel", "jig", "air", "hymn")
 VARY_MODES = ("keep_rhythm", "keep_contour", "free")
@@ -115,13 +115,18 @@ def _model(args: argparse.Namespace):
     return load_melody_model(args.model)
 
 
-def _save(melody, out: Path) -> None:
+def _check_output(out: Path) -> None:
     from genai_studio.core.errors import BadInput
-    from genai_studio.mediaio.midi import save_midi
 
     if out.suffix.lower() not in (".mid", ".midi"):
         raise BadInput(f"{out.name}: melodies are written as MIDI; give the output a .mid name")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_writable(out)
+
+
+def _save(melody, out: Path) -> None:
+    from genai_studio.mediaio.midi import save_midi
+
+    _check_output(out)
     save_midi(melody, out)
 
 
@@ -135,6 +140,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         from genai_studio.core.music import parse_key, parse_meter
         from genai_studio.engines.music.generate import DEFAULT_RANGE, generate
 
+        _check_output(Path(args.output))
         key, meter = parse_key(args.key), parse_meter(args.meter)
         style = args.style or ("jig" if meter.denominator == 8 and meter.numerator % 3 == 0 else "reel")
         melody = generate(_model(args), key, meter, args.bars, args.tempo, style, args.temperature, args.seed,
@@ -148,10 +154,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_continue(args: argparse.Namespace) -> int:
     def action() -> int:
-        from genai_studio.mediaio.midi import load_melody
         from genai_studio.engines.music.generate import continue_melody
 
-        source = load_melody(args.input)
+        _check_output(Path(args.output))
+        source = load_melody_noting(args.input)
         if not source.is_monophonic():
             print("note: the input is polyphonic; continuing its top line", file=sys.stderr)
         melody = continue_melody(_model(args), source, args.bars, args.temperature, args.seed,
@@ -165,10 +171,10 @@ def cmd_continue(args: argparse.Namespace) -> int:
 
 def cmd_vary(args: argparse.Namespace) -> int:
     def action() -> int:
-        from genai_studio.mediaio.midi import load_melody
         from genai_studio.engines.music.generate import vary
 
-        source = load_melody(args.input)
+        _check_output(Path(args.output))
+        source = load_melody_noting(args.input)
         melody = vary(_model(args), source, args.mode, args.amount, args.seed, args.temperature,
                       parse_range(args.pitch_range), args.style)
         _save(melody, Path(args.output))
@@ -180,14 +186,13 @@ def cmd_vary(args: argparse.Namespace) -> int:
 
 def cmd_interpolate(args: argparse.Namespace) -> int:
     def action() -> int:
-        from genai_studio.mediaio.midi import load_melody
         from genai_studio.core.errors import BadInput
         from genai_studio.engines.music.generate import interpolate
 
         out_dir = Path(args.output)
         if out_dir.exists() and not out_dir.is_dir():
             raise BadInput(f"{out_dir} is a file; interpolate writes a folder of MIDI files")
-        a, b = load_melody(args.a), load_melody(args.b)
+        a, b = load_melody_noting(args.a), load_melody_noting(args.b)
         melodies = interpolate(_model(args), a, b, args.steps, args.seed, args.temperature)
         out_dir.mkdir(parents=True, exist_ok=True)
         for index, melody in enumerate(melodies, 1):

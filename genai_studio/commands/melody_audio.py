@@ -10,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from genai_studio.commands.reporting import run_reporting_errors
+from genai_studio.commands.reporting import check_output_writable, load_melody_noting, run_reporting_errors
 from genai_studio.core.errors import BadInput
 
 HUM_OUTPUTS = (".mid", ".midi", ".musicxml", ".xml")
@@ -43,8 +43,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 def _check_output(out: Path, allowed: tuple[str, ...], what: str) -> None:
     if out.suffix.lower() not in allowed:
         raise BadInput(f"{out.name}: {what} are written as {', '.join(allowed)}; choose one of those names")
-    if out.is_dir():
-        raise BadInput(f"{out} is a folder; give a file name")
+    check_output_writable(out)
 
 
 def cmd_hum(args: argparse.Namespace) -> int:
@@ -75,11 +74,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     def action() -> int:
         from genai_studio.dsp.synth import find_soundfont, render_builtin, render_melody, soundfont_status
         from genai_studio.mediaio.audio import save_audio
-        from genai_studio.mediaio.midi import load_melody
-
         out = Path(args.output)
         _check_output(out, RENDER_OUTPUTS, "renders")
-        melody = load_melody(args.input)
+        melody = load_melody_noting(args.input)
         if args.builtin:
             audio, engine = render_builtin(melody, args.sample_rate, args.program), "built-in synth"
         else:

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from genai_studio.commands.reporting import print_usage, progress_printer, run_reporting_errors
+from genai_studio.commands.reporting import (
+    check_output_writable, close_progress_line, load_melody_noting, print_usage, progress_printer, run_reporting_errors,
+)
 from genai_studio.core.errors import BadInput
 from genai_studio.core.voice_jobs import (
     BUNDLED_VOICE_ID, DENOISE_METHODS, SPEECH_STYLES, TRANSFORM_EFFECTS, SingSpec, SpeakSpec, VoiceDenoiseSpec,
@@ -93,7 +95,9 @@ def _run_and_save(spec, output: str, label: str, quiet: bool) -> int:
     out = Path(output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise BadInput(f"{out.name}: write audio as .wav, .flac or .ogg")
+    check_output_writable(out)
     result = JobRunner(ModelStore())(spec, CancelToken(progress_printer(label, quiet)))
+    close_progress_line()
     out.parent.mkdir(parents=True, exist_ok=True)
     save_audio(result.audio, out)
     if not quiet:
@@ -165,9 +169,9 @@ def cmd_sing(args: argparse.Namespace) -> int:
     def action() -> int:
         from dataclasses import replace
 
-        from genai_studio.mediaio.midi import load_melody, skyline
+        from genai_studio.mediaio.midi import skyline
 
-        melody = load_melody(args.melody)
+        melody = load_melody_noting(args.melody)
         if not melody.is_monophonic():
             print("note: the melody is polyphonic; singing its top line", file=sys.stderr)
             melody = replace(melody, notes=tuple(skyline(list(melody.notes))))

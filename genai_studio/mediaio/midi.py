@@ -104,7 +104,7 @@ def _pick_instrument(pm, name: str, track: int | None):
     pitched = [(i, inst) for i, inst in enumerate(pm.instruments) if not inst.is_drum and inst.notes]
     if not pitched:
         if any(inst.notes for inst in pm.instruments):
-            raise BadInput(f"'{name}' has only drum tracks; there is no melody to continue.")
+            raise BadInput(f"'{name}' has only drum tracks: there is no pitched melody line in it.")
         raise BadInput(f"'{name}' contains no notes.")
     if len(pitched) == 1:
         return pitched[0][0], pitched[0][1], ""

@@ -291,6 +291,19 @@ class TimelineState(QObject):
         if meter != self.time_signature:
             self._push_doc(f"Time signature {meter}", replace(self._doc, time_signature=meter))
 
+    def adopt_first_melody(self, melody: Melody) -> None:
+        """Before the project's first MIDI clip is added: take that melody's tempo, key and meter, so it plays
+        as written (a value outside the project's ranges is left as it is). Later clips play at the project
+        tempo."""
+        if self.midi_clips():
+            return
+        for setter, value in ((self.set_tempo, melody.tempo_bpm), (self.set_key, melody.key),
+                              (self.set_time_signature, melody.time_signature)):
+            try:
+                setter(value)
+            except BadInput:
+                pass
+
     def set_soundfont(self, path: str | None) -> None:
         """The SoundFont MIDI clips render with (None: the built-in synth). A preference, not undoable."""
         if path != self._renderer.soundfont:

@@ -236,7 +236,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
                 f"on {result.device}{note}", 10000)
             self.device_label.setText(f"Device: {result.device}")
         elif event.state is JobState.DONE and isinstance(event.result, MelodyResult):
-            self._add_melody_results(event.result)
+            self._add_melody_results(event.result, self._job_sources.pop(event.job_id, None))
         elif event.state is JobState.FAILED:
             self._job_sources.pop(event.job_id, None)
             self.statusBar().showMessage(f"Job failed: {event.message}", 10000)

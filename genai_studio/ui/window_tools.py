@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genai_studio.core.jobs import MelodyResult, UpscaleSpec
+from genai_studio.core.jobs import MelodyGenerateSpec, MelodyInterpolateSpec, MelodyResult, UpscaleSpec
 from genai_studio.ui.panels.melody_panel import MelodyPanel
 from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
 
@@ -42,7 +42,7 @@ class ToolPanelsMixin:
         panel.selected_audio = self._selected_audio
         panel.project_tempo = lambda: self.timeline_state.tempo_bpm
         panel.project_key = lambda: self.timeline_state.key
-        panel.submit_requested.connect(self.submit_job)
+        panel.submit_requested.connect(self.submit_melody_job)
         panel.error.connect(self.show_error)
         panel.record_requested.connect(self.record_hum)
         self.timeline_state.changed.connect(panel.refresh_clips)
@@ -66,8 +66,9 @@ class ToolPanelsMixin:
 
         dialog = RecordDialog(AudioRecorder(parent=self), self)
         if dialog.exec() and dialog.audio is not None:
-            self.timeline_state.add_audio_clip(dialog.audio, start_s=self.timeline_state.playhead_s,
-                                               name="Recording")
+            clip_id = self.timeline_state.add_audio_clip(dialog.audio, start_s=self.timeline_state.playhead_s,
+                                                         name="Recording")
+            self.timeline.view.select_clip(clip_id)  # the transcription lands under the recording
             self.melody_panel.hum_audio(dialog.audio)
 
     def submit_job(self, spec) -> int:
@@ -77,22 +78,38 @@ class ToolPanelsMixin:
         self.statusBar().showMessage(f"Queued: {spec.title}", 4000)
         return job_id
 
-    def _add_melody_results(self, result: MelodyResult) -> None:
-        """Each resulting melody becomes a MIDI clip on a new track at the playhead; one undo step per job."""
-        start = self.timeline_state.playhead_s
+    def submit_melody_job(self, spec) -> int:
+        """Submit a Melody panel job, remembering the clip it works from (the selected clip, or clip A of an
+        interpolation) so the result lands beside it."""
+        if isinstance(spec, MelodyInterpolateSpec):
+            source = self.melody_panel.clip_a.currentData()
+        elif isinstance(spec, MelodyGenerateSpec):
+            source = None
+        else:
+            source = self.timeline.view.selected_clip
+        job_id = self.submit_job(spec)
+        self._job_sources[job_id] = source
+        return job_id
+
+    def _add_melody_results(self, result: MelodyResult, source_clip_id: str | None = None) -> None:
+        """Each resulting melody becomes a MIDI clip on a new track: under the clip the job worked from and
+        starting with it (continue, vary, hum, interpolate), else at the playhead; one undo step per job."""
         state = self.timeline_state
+        source = source_clip_id if source_clip_id and any(c.id == source_clip_id for c in state.clips()) else None
+        start = state.clip(source).start_s if source else state.playhead_s
+        after = state.track_of_clip(source).id if source else None
         self.undo_stack.beginMacro(result.spec.title)
-        if not state.midi_clips() and result.melodies:
+        if result.melodies:
             # The first tune of a project sets its tempo, key and meter, so it plays as generated.
-            first = result.melodies[0]
-            state.set_tempo(first.tempo_bpm)
-            state.set_key(first.key)
-            state.set_time_signature(first.time_signature)
+            state.adopt_first_melody(result.melodies[0])
         for melody in result.melodies:
-            state.add_midi_clip(melody, start_s=start, name=melody.name)
+            clip_id = state.add_midi_clip(melody, start_s=start, name=melody.name, after_track_id=after)
+            if after is not None:
+                after = state.track_of_clip(clip_id).id  # several results stack in order under the source
         self.undo_stack.endMacro()
+        notes = f" ({'; '.join(result.notes)})" if result.notes else ""
         self.statusBar().showMessage(
-            f"{len(result.melodies)} new MIDI clip(s) in {result.seconds:.2f} s", 8000)
+            f"{len(result.melodies)} new MIDI clip(s) in {result.seconds:.2f} s{notes}", 10000)
 
     def _new_upscale_panel(self) -> UpscalePanel:
         panel = UpscalePanel(upscale_choices(self.store))

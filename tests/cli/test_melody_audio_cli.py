@@ -120,3 +120,18 @@ def test_render_a_corrupt_midi(tmp_path, capsys):
     bad.write_bytes(b"MThd garbage")
     assert run("render", str(bad), "-o", str(tmp_path / "o.wav")) == 2
     assert "error: 'bad.mid' is not a readable MIDI file" in capsys.readouterr().err
+
+
+def test_render_says_what_loading_a_multi_track_file_dropped(tmp_path, capsys):
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=100)
+    lead, chords = pretty_midi.Instrument(program=73, name="Flute"), pretty_midi.Instrument(program=0, name="Pads")
+    lead.notes += [pretty_midi.Note(90, 72 + i % 5, i * 0.6, i * 0.6 + 0.5) for i in range(8)]
+    chords.notes += [pretty_midi.Note(70, p, i * 1.2, i * 1.2 + 1.1) for i in range(4) for p in (48, 52, 55)]
+    pm.instruments += [lead, chords]
+    path = tmp_path / "band.mid"
+    pm.write(str(path))
+    assert run("render", str(path), "-o", str(tmp_path / "o.wav"), "--builtin") == 0
+    err = capsys.readouterr().err
+    assert "note: band.mid: Took 'Flute' as the melody (of 2 pitched tracks)" in err

@@ -92,6 +92,7 @@ def _drums(path: Path) -> Path:
     (["generate", "--range", "70-72"], "range"),
     (["generate", "--range", "low-high"], "pitch"),
     (["generate", "--temperature", "9"], "temperature"),
+    (["generate", "--seed", "-5"], "seed must be a whole number"),
 ])
 def test_bad_parameters_exit_2_with_one_line(tmp_path, capsys, args, needle):
     out = tmp_path / "x.mid"

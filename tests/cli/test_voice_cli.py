@@ -90,3 +90,22 @@ def test_sing_a_midi_file(tmp_path):
     data, rate = sf.read(out, dtype="float32")
     assert len(data) / rate == pytest.approx(4 * 0.6, abs=0.6)  # 4 beats at 100 BPM, plus a release
     assert _rms(data) > 0.02
+
+
+def test_an_unwritable_output_fails_before_any_work(tmp_path, capsys, monkeypatch):
+    """The output is checked first: no speech is synthesised only to be thrown away."""
+    from genai_studio.runtime import job_runner
+
+    monkeypatch.setattr(job_runner.JobRunner, "__call__", lambda *a, **k: pytest.fail("the job ran"))
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder")
+    assert main(["speak", "hi", "-o", str(blocker / "x.wav"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt is a file, not a folder" in err
+    assert main(["speak", "hi", "-o", "/proc/no-such-dir/x.wav", "--quiet"]) == 2
+    assert "cannot write x.wav in /proc/no-such-dir" in capsys.readouterr().err
+
+
+def test_a_model_that_is_not_a_voice_is_named_as_such(tmp_path, capsys):
+    assert main(["speak", "hi", "--voice", "melody-folk", "-o", str(tmp_path / "x.wav"), "--quiet"]) == 2
+    assert "'melody-folk' is a melody model, not a voice" in capsys.readouterr().err

@@ -144,6 +144,10 @@ def test_bad_parameters_and_cancel():
         hum_to_melody(audio, tempo_bpm=0)
     with pytest.raises(BadInput, match="not a key"):
         hum_to_melody(audio, key="H major")
+    with pytest.raises(BadInput, match="at most 4 beats"):
+        hum_to_melody(audio, grid_beats=100)  # would turn the tune into one 100-beat note
+    with pytest.raises(BadInput, match="all shorter than the minimum note length"):
+        hum_to_melody(audio, min_note_beats=4)  # notes were heard: "hum louder" would be wrong advice
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):

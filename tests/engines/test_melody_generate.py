@@ -200,3 +200,33 @@ def test_job_entry_points_take_the_panel_specs(model):
     assert varied.melodies[0].bars == pytest.approx(4)
     steps = jobs.run_interpolate(MelodyInterpolateSpec(a=melody, b=varied.melodies[0], steps=3, seed=0), CancelToken())
     assert len(steps.melodies) == 3 and steps.seconds >= 0
+
+
+def test_continue_vary_and_interpolate_keep_the_instrument_and_dynamics(model):
+    """A soft violin line stays a soft violin line: kept notes keep their exact velocity, new notes are
+    scaled to the source's typical loudness (accent pattern kept), and the GM program carries over."""
+    tune = load_corpus("test")[3]
+    base = events_to_melody(tune.events, 100.0, "violin")
+    soft = Melody(tuple(Note(n.pitch, n.start, n.duration, 40 + (i % 3) * 5) for i, n in enumerate(base.notes[:20])),
+                  100.0, base.key, base.time_signature, "violin", program=40)
+    out = continue_melody(model, soft, 4, seed=1)
+    assert out.program == 40
+    assert out.notes[:20] == soft.notes  # velocities included
+    added = [n.velocity for n in out.notes[20:]]
+    assert added and max(added) <= 60 and min(added) >= 35  # the generator alone plays 84/100
+    same = vary(model, soft, "keep_rhythm", 0.0, 3)  # (its last note may move to the tonic: a hard rule)
+    assert same.notes[:-1] == soft.notes[:-1] and same.program == 40
+    varied = vary(model, soft, "free", 1.0, 4)
+    assert varied.program == 40 and max(n.velocity for n in varied.notes) <= 60
+    other = Melody(tuple(Note(n.pitch, n.start, n.duration, 45) for n in base.notes[10:30]), 100.0, base.key,
+                   base.time_signature, "other", program=73)
+    steps = interpolate(model, soft, other, 2, seed=0)
+    assert all(m.program == 40 for m in steps)  # A's instrument, as A's key and tempo
+
+
+def test_a_negative_seed_and_interpolating_a_melody_with_itself_are_clear_errors(model):
+    with pytest.raises(BadInput, match="seed must be a whole number from 0"):
+        generate(model, "D major", "4/4", 4, seed=-5)
+    tune = events_to_melody(load_corpus("test")[3].events, 100.0, "tune")
+    with pytest.raises(BadInput, match="are the same melody"):
+        interpolate(model, tune, tune, 2, seed=0)

@@ -162,7 +162,7 @@ def test_drum_only_midi_has_no_melody(tmp_path):
     drums = pretty_midi.Instrument(program=0, is_drum=True)
     drums.notes = [pretty_midi.Note(100, 38, i * 0.5, i * 0.5 + 0.1) for i in range(8)]
     pm.instruments.append(drums)
-    with pytest.raises(BadInput, match=r"'beat.mid' has only drum tracks; there is no melody to continue"):
+    with pytest.raises(BadInput, match=r"'beat.mid' has only drum tracks: there is no pitched melody line"):
         load_melody(_write(pm, tmp_path / "beat.mid"))
 
 

@@ -33,12 +33,21 @@ def test_generate_then_continue_and_vary_the_selected_clip(qtbot, window):
 
     window.timeline.view.select_clip(clip.id)
     assert window._selected_melody() is clip.melody
+    window.timeline_state.move_clip(clip.id, 2.0)  # results land with their source clip, not at the playhead
+    clip = window.timeline_state.clip(clip.id)
     panel.continue_selected()
     _wait_done(qtbot, window, 2)
+    qtbot.waitUntil(lambda: len(window.timeline_state.midi_clips()) == 2, timeout=5000)
+    tracks = [t.id for t in window.timeline_state.tracks]
+    new = window.timeline_state.midi_clips()[1]
+    assert new.start_s == clip.start_s == 2.0
+    assert tracks.index(window.timeline_state.track_of_clip(new.id).id) == tracks.index(
+        window.timeline_state.track_of_clip(clip.id).id) + 1  # on a new track right under the source
+    window.timeline.view.select_clip(clip.id)
     panel.vary_selected()
     _wait_done(qtbot, window, 3)
     qtbot.waitUntil(lambda: len(window.timeline_state.midi_clips()) == 3, timeout=5000)
-    continued = window.timeline_state.midi_clips()[1].melody
+    continued = next(c.melody for c in window.timeline_state.midi_clips() if c.name.endswith("(continued)"))
     assert continued.duration_beats > clip.melody.duration_beats
     window.undo_stack.undo()
     assert len(window.timeline_state.midi_clips()) == 2  # each result is one undo step
@@ -70,6 +79,11 @@ def test_bad_parameters_are_explained_not_submitted(qtbot, window):
     assert errors and "range" in errors[0]
     window.melody_panel.continue_selected()
     assert "select a MIDI clip" in errors[-1]
+    from genai_studio.core.music import Melody, Note
+
+    window.timeline_state.add_midi_clip(Melody((Note(60, 0, 1), Note(62, 1, 1)), name="only one"))
+    window.melody_panel.interpolate()  # A and B can only be the same clip
+    assert "A and B are the same clip" in errors[-1] and "add or generate another one" in errors[-1]
     assert not window.controller.jobs
 
 
@@ -86,6 +100,8 @@ def test_import_midi_and_export_clip_as_midi_musicxml_and_audio(qtbot, window, t
     window.open_paths([str(src)])
     clip = window.timeline_state.midi_clips()[0]
     assert [n.pitch for n in clip.melody.notes] == [62, 64, 66, 68]
+    # the project's first MIDI file sets its tempo, so it plays (and exports) at its own 100 BPM
+    assert window.timeline_state.tempo_bpm == 100 and clip.melody.tempo_bpm == 100
     for ext in ("mid", "musicxml", "wav"):
         out = tmp_path / f"out.{ext}"
         assert window.export_clip(clip.id, str(out))

@@ -208,3 +208,17 @@ def test_export_mix_lowers_a_clipping_mix_instead_of_wrapping(pane, tmp_path):
     np.testing.assert_allclose(data, unclipped * 10 ** (report.gain_db / 20), atol=1e-4)  # scaled, never clipped
     assert "lowered by" in statuses[-1] and "instead of clipping" in statuses[-1]
     assert pane.export_mix(tmp_path / "mix.mp3") is None and errors[-1][0] == EXPORT_ERROR_TITLE
+
+
+def test_export_refuses_a_mix_hours_long_instead_of_running_out_of_memory(pane, tmp_path):
+    from genai_studio.ui.timeline.export import MAX_EXPORT_SECONDS
+
+    st = pane.state
+    st.add_audio_clip(tone(220, 0.5))
+    far = st.add_audio_clip(tone(330, 0.5), start_s=MAX_EXPORT_SECONDS + 60)  # a clip dropped far away
+    errors = []
+    pane.error.connect(lambda title, message: errors.append(message))
+    assert pane.export_mix(tmp_path / "mix.wav") is None
+    assert f"clip '{st.clip(far).name}' ends at" in errors[-1] and "Move or trim it" in errors[-1]
+    assert pane.export_track(st.track_of_clip(far).id, tmp_path / "stem.wav") is None
+    assert not (tmp_path / "mix.wav").exists() and not (tmp_path / "stem.wav").exists()

@@ -36,9 +36,14 @@ def _check(bars: int, temperature: float, tempo: float | None = None, pitch_rang
             raise BadInput(f"the pitch range {lo}..{hi} must span at least 7 semitones within 0..127")
 
 
+MAX_SEED = 2**63 - 1
+
+
 def _seed(seed: int | None) -> tuple[int, np.random.Generator]:
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**31))
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise BadInput(f"the seed must be a whole number from 0 to {MAX_SEED}, got {seed}")
     return int(seed), np.random.default_rng(int(seed))
 
 
@@ -62,9 +67,30 @@ def _model(model: MelodyRuntime | None) -> MelodyRuntime:
     return model if model is not None else load_melody_model()
 
 
-def _finish(sampler: MelodySampler, first_tick: int, tempo: float, name: str, metadata: dict) -> Melody:
+def _finish(sampler: MelodySampler, first_tick: int, tempo: float, name: str, metadata: dict,
+            source: Melody | None = None) -> Melody:
     melody = events_to_melody(sampler.events(), tempo, name, start_tick=first_tick)
+    if source is not None:
+        melody = keep_performance(melody, source)
     return replace(melody, metadata=metadata)
+
+
+GENERATED_OFFBEAT_VELOCITY = 84  # what events_to_melody gives a note that is not on a downbeat
+
+
+def keep_performance(result: Melody, source: Melody) -> Melody:
+    """``result`` played like ``source``: its instrument, the exact velocity of every note it kept from the
+    source (same onset and pitch), and new notes scaled to the source's typical loudness (the generated
+    downbeat accent is kept as a ratio), so continuing a soft violin line does not turn it into a loud piano."""
+    if not source.notes:
+        return replace(result, program=source.program)
+    kept = {(round(n.start * TICKS_PER_BEAT), n.pitch): n.velocity for n in source.notes}
+    typical = float(np.median([n.velocity for n in source.notes]))
+    notes = tuple(replace(n, velocity=kept.get((round(n.start * TICKS_PER_BEAT), n.pitch),
+                                               int(np.clip(round(n.velocity * typical / GENERATED_OFFBEAT_VELOCITY),
+                                                           1, 127))))
+                  for n in result.notes)
+    return replace(result, notes=notes, program=source.program)
 
 
 def generate(model: MelodyRuntime | None, key: Key | str = "D major", meter: Meter | str = "4/4", bars: int = 8,
@@ -138,7 +164,7 @@ def continue_melody(model: MelodyRuntime | None, melody: Melody, bars: int = 4, 
     sampler.run(segments, end, _reporter(token, prefix_end, end))
     meta = {"model": "melody-folk", "seed": seed, "continued_from_beat": prefix_end / TICKS_PER_BEAT,
             "prefix_notes": int(events.n_notes), "bars_added": bars}
-    return _finish(sampler, first, melody.tempo_bpm, f"{melody.name} (continued)", meta)
+    return _finish(sampler, first, melody.tempo_bpm, f"{melody.name} (continued)", meta, source=melody)
 
 
 def _bar_events(events: MelodyEvents, first: int, bar_start: int, bar_end: int) -> list[tuple[int, int]]:
@@ -231,7 +257,8 @@ def vary(model: MelodyRuntime | None, melody: Melody, mode: str = "keep_rhythm",
                 segments.append(Segment(start, stop, _close(kept) if stop == end else kept, contour))
     sampler.run(segments, end, _reporter(token, first, end))
     meta = {"model": "melody-folk", "seed": seed, "mode": mode, "amount": amount}
-    return _finish(sampler, first, melody.tempo_bpm, f"{melody.name} ({mode.replace('_', ' ')} variation)", meta)
+    return _finish(sampler, first, melody.tempo_bpm, f"{melody.name} ({mode.replace('_', ' ')} variation)", meta,
+                   source=melody)
 
 
 def _close(plan: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
@@ -257,6 +284,9 @@ def interpolate(model: MelodyRuntime | None, a: Melody, b: Melody, steps: int = 
     if not 1 <= steps <= 16:
         raise BadInput(f"steps must be between 1 and 16, got {steps}")
     _check(1, temperature)
+    if a.notes and a.notes == b.notes:
+        raise BadInput(f"'{a.name}' and '{b.name}' are the same melody; choose two different ones to interpolate "
+                       "between")
     ev_a, key, range_a = melody_context(a)
     ev_b, key_b, range_b = melody_context(b)
     if str(ev_a.meter) != str(ev_b.meter):
@@ -299,7 +329,7 @@ def interpolate(model: MelodyRuntime | None, a: Melody, b: Melody, steps: int = 
                                 np.random.default_rng([seed, j]), first_tick=first)
         sampler.run(segments, n_bars * bar)
         meta = {"model": "melody-folk", "seed": seed, "fraction_b": round(f, 4), "bars_from_b": int(sum(src))}
-        out.append(_finish(sampler, first, a.tempo_bpm, f"{a.name} to {b.name} {j + 1} of {steps}", meta))
+        out.append(_finish(sampler, first, a.tempo_bpm, f"{a.name} to {b.name} {j + 1} of {steps}", meta, source=a))
         if token is not None:
             token.report(j + 1, steps)
     return out

@@ -260,6 +260,9 @@ def _attack_frame(post: Posteriors, pitch: int, first: int, floor: int) -> int:
     return max(floor, lo + k - ONSET_LAG_FRAMES)
 
 
+MAX_GRID_BEATS = 4.0  # quantizing to more than a bar of 4/4 erases the tune
+
+
 def hum_to_melody(audio: AudioBuffer, tempo_bpm: float = 120, key: str | None = None,
                   min_note_beats: float = 0.25, grid_beats: float = 0.25,
                   token: ProgressToken | None = None) -> Melody:
@@ -273,6 +276,9 @@ def hum_to_melody(audio: AudioBuffer, tempo_bpm: float = 120, key: str | None = 
         raise BadInput(f"tempo must be between 20 and 300 BPM for hum to MIDI, got {tempo_bpm:g}")
     if grid_beats < 0 or min_note_beats < 0:
         raise BadInput("grid and minimum note length must be zero or positive (in beats)")
+    if grid_beats > MAX_GRID_BEATS or min_note_beats > MAX_GRID_BEATS:
+        raise BadInput(f"grid and minimum note length must be at most {MAX_GRID_BEATS:g} beats (one 4/4 bar), got "
+                       f"grid {grid_beats:g} and minimum note {min_note_beats:g}")
     scale = parse_key(key) if key else None
     name = audio.name or "hum"
     if audio.duration_s > MAX_SECONDS:
@@ -285,6 +291,9 @@ def hum_to_melody(audio: AudioBuffer, tempo_bpm: float = 120, key: str | None = 
     spb = 60.0 / tempo_bpm
     line = clean_line(raw, min_note_s=min_note_beats * spb)
     notes = to_melody_notes(line, spb, grid_beats, min_note_beats, scale)
+    if not notes and raw:
+        raise BadInput(f"The {len(raw)} notes heard in '{name}' are all shorter than the minimum note length "
+                       f"({min_note_beats:g} beats at {tempo_bpm:g} BPM); choose a shorter minimum note.")
     if not notes:
         raise BadInput(_no_notes(name, ""))
     if token is not None:

@@ -44,14 +44,37 @@ _STREET_RE = re.compile(r"(?<![\w.])St\.")
 _NUMBER_ABBR_RE = re.compile(r"(?<![\w.])No\.(?=\s*\d)")
 
 _CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
-             "£": ("pound", "pounds", "penny", "pence")}
+             "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "sen", "sen"),
+             "₹": ("rupee", "rupees", "paisa", "paise"), "₩": ("won", "won", "jeon", "jeon")}
 _SCALE_WORDS = r"(thousand|million|billion|trillion|k|m|bn)\b"
-_MONEY_RE = re.compile(r"([$€£])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s?" + _SCALE_WORDS + ")?", re.I)
+_MONEY_RE = re.compile(r"([$€£¥₹₩])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s?" + _SCALE_WORDS + ")?", re.I)
 _PERCENT_RE = re.compile(r"((?:(?<![\w.-])-)?\d+(?:\.\d+)?)\s?%")
-_TIME_RE = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)(?:\s?([AaPp])\.?\s?[Mm]\b\.?)?")
+_CLOCK_SECONDS_RE = re.compile(r"\b([01]?\d|2[0-4]):([0-5]\d):([0-5]\d)\b")
+_TIME_RE = re.compile(r"\b([01]?\d|2[0-4]):([0-5]\d)(?:\s?([AaPp])\.?\s?[Mm]\b\.?)?")
+# Numeric dates, month first when that reads as a date (the voices are US English), else day first.
+_DATE_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+# Version numbers and section numbers: "2.0.1" is "two point zero point one", not a decimal and a stray digit.
+_DOTTED_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.]*\d)")
+# unit symbol → (singular, plural). Multi-letter symbols may follow a space; one-letter ones must touch the
+# number ("5m" is five meters, "5 m" might be anything). US spellings, like the bundled voice.
+_UNITS = {"km": ("kilometer", "kilometers"), "cm": ("centimeter", "centimeters"),
+          "mm": ("millimeter", "millimeters"), "kg": ("kilogram", "kilograms"), "mg": ("milligram", "milligrams"),
+          "ml": ("milliliter", "milliliters"), "mph": ("mile per hour", "miles per hour"),
+          "km/h": ("kilometer per hour", "kilometers per hour"), "kph": ("kilometer per hour", "kilometers per hour"),
+          "lbs": ("pound", "pounds"), "lb": ("pound", "pounds"), "ft": ("foot", "feet"),
+          "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
+          "GHz": ("gigahertz", "gigahertz"), "KB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"),
+          "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"), "ms": ("millisecond", "milliseconds"),
+          "m": ("meter", "meters"), "g": ("gram", "grams")}
+_UNIT_RE = re.compile(
+    r"((?:(?<![\w.-])-)?(?<![\d.])\d+(?:\.\d+)?)"
+    r"(?:\s?(" + "|".join(re.escape(u) for u in sorted((u for u in _UNITS if len(u) > 1), key=len, reverse=True))
+    + r")|(" + "|".join(u for u in _UNITS if len(u) == 1) + r"))(?![\w/])")
 _ORDINAL_RE = re.compile(r"\b(\d{1,9})(st|nd|rd|th)\b", re.I)
 _DEGREE_RE = re.compile(r"(-?\d+(?:\.\d+)?)\s?°\s?([CF])?\b")
-_YEAR_RE = re.compile(r"(?<![\d.,$€£-])\b(1[1-9]\d\d|20\d\d)s?\b(?![.,]\d)")
+_YEAR_RE = re.compile(r"(?<![\d.,$€£¥₹₩-])\b(1[1-9]\d\d|20\d\d)s?\b(?![.,]\d)")
 # A minus sign only counts at the start of a word: "10-20" is a range, "-5" is negative.
 _MINUS = r"(?:(?<![\w.-])-)?"
 _DECIMAL_RE = re.compile(_MINUS + r"(?<![\d.])\d+\.\d+(?![\d.])")
@@ -62,7 +85,7 @@ _AMPERSAND_RE = re.compile(r"\s*&\s*")
 # Punctuation espeak-ng handles (pauses, intonation); other languages also keep the symbols espeak-ng reads
 # in that language (English ones were spelled out by _expand_english).
 _KEEP_PUNCT = set(".,;:!?'\"()-/ \n")
-_KEEP_SYMBOLS_OTHER_LANG = set("%$€£&+=@#°")
+_KEEP_SYMBOLS_OTHER_LANG = set("%$€£¥₹₩&+=@#°")
 
 
 def normalize_text(text: str, lang: str = "en") -> tuple[str, list[str]]:
@@ -131,9 +154,13 @@ def _words(number: int | str) -> str:
 
 def _expand_english(text: str) -> str:
     text = _MONEY_RE.sub(_money, text)
+    text = _DATE_RE.sub(_date, text)
+    text = _CLOCK_SECONDS_RE.sub(_clock_with_seconds, text)
     text = _TIME_RE.sub(_time, text)
     text = _PERCENT_RE.sub(lambda m: f"{_number(m.group(1))} percent", text)
     text = _DEGREE_RE.sub(_degrees, text)
+    text = _UNIT_RE.sub(_unit, text)
+    text = _DOTTED_RE.sub(lambda m: " point ".join(_words(int(part)) for part in m.group(0).split(".")), text)
     text = _ORDINAL_RE.sub(lambda m: num2words(int(m.group(1)), to="ordinal").replace(",", "").replace("-", " "), text)
     text = _NUMBER_ABBR_RE.sub("number", text)
     text = _HASH_NUMBER_RE.sub("number ", text)
@@ -181,8 +208,10 @@ def _money(m: re.Match[str]) -> str:
 
 
 def _time(m: re.Match[str]) -> str:
-    hour, minute = int(m.group(1)), int(m.group(2))
-    suffix = f" {m.group(3).upper()} M" if m.group(3) else ""
+    return _clock(int(m.group(1)), int(m.group(2)), f" {m.group(3).upper()} M" if m.group(3) else "")
+
+
+def _clock(hour: int, minute: int, suffix: str = "") -> str:
     if minute == 0:
         spoken = f"{_words(hour)} o'clock" if not suffix and hour <= 12 else _words(hour)
         if not suffix and hour > 12:
@@ -192,6 +221,31 @@ def _time(m: re.Match[str]) -> str:
     else:
         spoken = f"{_words(hour)} {_words(minute)}"
     return spoken + suffix
+
+
+def _clock_with_seconds(m: re.Match[str]) -> str:
+    clock, seconds = _clock(int(m.group(1)), int(m.group(2))), int(m.group(3))
+    return f"{clock} and {_words(seconds)} second{'' if seconds == 1 else 's'}" if seconds else clock
+
+
+def _date(m: re.Match[str]) -> str:
+    first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
+    year_words = num2words(int(year), to="year").replace("-", " ") if len(year) == 4 else _words(int(year))
+    if 1 <= first <= 12 and 1 <= second <= 31:
+        return f"{_MONTHS[first - 1]} {_ordinal(second)}, {year_words}"
+    if 1 <= second <= 12 and 1 <= first <= 31:
+        return f"the {_ordinal(first)} of {_MONTHS[second - 1]}, {year_words}"
+    return m.group(0)
+
+
+def _ordinal(number: int) -> str:
+    return num2words(number, to="ordinal").replace(",", "").replace("-", " ")
+
+
+def _unit(m: re.Match[str]) -> str:
+    value, symbol = m.group(1), m.group(2) or m.group(3)
+    one, many = _UNITS[symbol]
+    return f"{_number(value)} {one if value.lstrip('-') == '1' else many}"
 
 
 def _degrees(m: re.Match[str]) -> str:

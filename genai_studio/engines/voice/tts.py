@@ -244,7 +244,9 @@ def speak(text: str, voice: VoiceFiles, *, speed: float = 1.0, pitch_semitones: 
     plan = [[s for s in para if any(ch.isalnum() for ch in s)] for para in plan]
     plan = [para for para in plan if para]
     if not plan:
-        raise BadInput("The text has nothing a voice can say (only symbols, emoji or punctuation).")
+        # the normaliser's notes say why (e.g. a script this voice cannot read): say that rather than guess
+        raise BadInput("The text has nothing this voice can say" + (f": {'; '.join(notes)}." if notes else
+                                                                     " (only symbols, emoji or punctuation)."))
 
     chosen = STYLES[style]
     total = sum(len(p) for p in plan)

@@ -212,6 +212,10 @@ class MelodyPanel(QWidget):
 
     def interpolate(self) -> None:
         by_id = {clip_id: melody for clip_id, _name, melody in self.midi_clips()}
+        if self.clip_a.currentData() is not None and self.clip_a.currentData() == self.clip_b.currentData():
+            self.error.emit("Cannot interpolate", "A and B are the same clip; choose two different MIDI clips"
+                            + (" (add or generate another one first)." if len(by_id) < 2 else "."))
+            return
         self._submit(lambda: MelodyInterpolateSpec(a=by_id.get(self.clip_a.currentData()),
                                                    b=by_id.get(self.clip_b.currentData()), steps=self.steps.value(),
                                                    seed=self._seed()), "Cannot interpolate")

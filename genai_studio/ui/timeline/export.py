@@ -22,6 +22,9 @@ from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.timeline.geometry import format_time
 
 EXPORT_FILTER = "FLAC (*.flac);;WAV (*.wav)"
+# The longest render written in one piece: 3 h of 48 kHz stereo float32 is ~4 GB, and the peak-safe copy and
+# the file encoder need as much again. Anything longer is almost always a clip dropped far past the music.
+MAX_EXPORT_SECONDS = 3 * 3600
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def export_mix(state: TimelineState, path: str | os.PathLike[str]) -> ExportRepo
     """The audible tracks as heard (mute and solo applied), effect tails included."""
     if not state.clips():
         raise BadInput("The timeline has no clips yet: there is nothing to export.")
-    audio = AudioBuffer(state.mix(clamp=False), state.sample_rate, name="mix")
+    _check_length(state.mix_end_s, state.clips(), "The mix")
+    audio = _rendered(lambda: AudioBuffer(state.mix(clamp=False), state.sample_rate, name="mix"), state.mix_end_s)
     return write_peak_safe(audio, path, "the mix")
 
 
@@ -62,7 +66,25 @@ def export_track(state: TimelineState, track_id: str, path: str | os.PathLike[st
     track = state.track(track_id)
     if not track.clips:
         raise BadInput(f"Track '{track.name}' has no clips: there is nothing to export.")
-    return write_peak_safe(state.render_track(track_id), path, f"track '{track.name}'")
+    end_s = max(c.end_s for c in track.clips)
+    _check_length(end_s, track.clips, f"Track '{track.name}'")
+    return write_peak_safe(_rendered(lambda: state.render_track(track_id), end_s), path, f"track '{track.name}'")
+
+
+def _check_length(end_s: float, clips, what: str) -> None:
+    if end_s > MAX_EXPORT_SECONDS:
+        last = max(clips, key=lambda c: c.end_s)
+        raise BadInput(f"{what} is {format_time(end_s, 1)} long, more than the {MAX_EXPORT_SECONDS // 3600} hours an "
+                       f"export can hold; clip '{last.name}' ends at {format_time(last.end_s, 1)}. Move or trim it "
+                       "and export again.")
+
+
+def _rendered(render, seconds: float) -> AudioBuffer:
+    try:
+        return render()
+    except MemoryError:
+        raise BadInput(f"There is not enough memory to render {format_time(seconds, 1)} of audio for export; close "
+                       "other programs or export a shorter part (solo fewer tracks, trim the clips).") from None
 
 
 def write_peak_safe(audio: AudioBuffer, path: str | os.PathLike[str], what: str) -> ExportReport:

@@ -183,6 +183,9 @@ class TimelinePane(QWidget):
             stack = self.state.undo_stack
             stack.beginMacro(f"Import {loaded[0].name}" if len(loaded) == 1 else f"Import {len(loaded)} files")
             try:
+                melodies = [item for item in loaded if isinstance(item, Melody)]
+                if melodies:  # a project's first MIDI file plays at its own tempo, as a generated tune does
+                    self.state.adopt_first_melody(melodies[0])
                 for item in loaded:
                     if isinstance(item, Melody):
                         clip_ids.append(self.state.add_midi_clip(item, track_id, start_s))
@@ -424,6 +427,8 @@ def _describe_import(loaded: list) -> str:
         return f"Imported {len(loaded)} {kind}."
     a = loaded[0]
     if isinstance(a, Melody):
-        return f"Imported {a.name}: {len(a.notes)} notes, {a.bars:.1f} bars of {a.time_signature} in {a.key}."
+        note = f" {a.metadata['note']}" if a.metadata.get("note") else ""  # what loading changed, e.g. chords dropped
+        return (f"Imported {a.name}: {len(a.notes)} notes, {a.bars:.1f} bars of {a.time_signature} in {a.key} at "
+                f"{a.tempo_bpm:g} BPM.{note}")
     layout = {1: "mono", 2: "stereo"}.get(a.channels, f"{a.channels} channels")
     return f"Imported {a.name}: {format_time(a.duration_s)}, {a.sample_rate / 1000:g} kHz {layout}."

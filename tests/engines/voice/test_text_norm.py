@@ -109,3 +109,19 @@ def test_split_sentences_cuts_long_sentences_at_commas_then_spaces():
     words = " ".join(["word"] * 100)
     parts = split_sentences(words, max_chars=50)
     assert all(len(p) <= 50 for p in parts) and " ".join(parts) == words
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Run 5km today", "Run five kilometers today"),
+    ("a 1 kg bag", "a one kilogram bag"),
+    ("the 100m sprint", "the one hundred meters sprint"),
+    ("I am 5 m tall", "I am five m tall"),  # a spaced one-letter symbol stays as written: it may not be a unit
+    ("at 10:45:30", "at ten forty five and thirty seconds"),
+    ("at 24:00", "at twenty four hundred"),
+    ("costs ¥100", "costs one hundred yen"),
+    ("version 2.0.1", "version two point zero point one"),
+    ("on 1/2/2024", "on January second, twenty twenty four"),
+    ("on 13/2/2024", "on the thirteenth of February, twenty twenty four"),
+])
+def test_units_clock_seconds_more_currencies_versions_and_dates(text, expected):
+    assert spoken(text) == expected
