@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genai_studio.commands.image_pairs import image_pairs
 from genai_studio.commands.reporting import progress_printer
 from genai_studio.core.errors import BadInput, StudioError
 from genai_studio.core.media import ImageBuffer
@@ -28,16 +29,18 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     how.add_argument("--recipe", metavar="RECIPE.json", help="a saved recipe: steps applied in order")
     p.add_argument("--mask", metavar="MASK", help="image whose white (or opaque) pixels mark where to work; "
                                                   "required for inpaint")
-    p.add_argument("--strength", type=float, default=1.0, help="0 = unchanged … 1 = full effect (default 1)")
-    p.add_argument("--model", default="", help="model id, or 'classical' for the classical baseline "
-                                               "(default: the task's installed model, else its classical method)")
-    p.add_argument("--sensitivity", type=float, default=0.5, help="scratches: 0 = only obvious defects … 1 = faint "
-                                                                  "ones too (default 0.5)")
+    # task settings default to None so a recipe run can tell they were given (its steps carry their own)
+    p.add_argument("--strength", type=float, default=None, help="0 = unchanged … 1 = full effect (default 1)")
+    p.add_argument("--model", default=None, help="model id, or 'classical' for the classical baseline "
+                                                 "(default: the task's installed model, else its classical method)")
+    p.add_argument("--sensitivity", type=float, default=None, help="scratches: 0 = only obvious defects … 1 = "
+                                                                   "faint ones too (default 0.5)")
     p.add_argument("--detect-only", action="store_true", help="scratches: write the detected mask instead of "
                                                               "filling it")
     p.add_argument("--save-mask", metavar="PATH", help="scratches: also write the detected mask here (one file)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="compute device (default auto)")
-    p.add_argument("--tile", type=int, default=256, help="tile size in pixels for models, 0 = no tiling")
+    p.add_argument("--tile", type=int, default=None, help="tile size in pixels for models, 0 = no tiling "
+                                                          "(default 256)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_restore)
     return p
@@ -52,22 +55,6 @@ def mask_from_image(mask_image: ImageBuffer, image: ImageBuffer, name: str = "th
     if not (mask > 127).any():
         raise BadInput(f"{name} is empty: nothing in it is white or opaque")
     return mask
-
-
-def _pairs(src: Path, dst: Path, suffix: str) -> list[tuple[Path, Path]]:
-    if src.is_dir():
-        from genai_studio.engines.restore.recipes import batch_inputs
-
-        if dst.exists() and not dst.is_dir():
-            raise BadInput(f"{dst} is a file; when IN is a folder, OUT must be a folder")
-        if dst.exists() and dst.resolve() == src.resolve():
-            raise BadInput("OUT is the same folder as IN; choose another so the originals are kept")
-        return [(f, dst / f.name) for f in batch_inputs(src)]
-    if not src.exists():
-        raise BadInput(f"{src} does not exist")
-    if dst.is_dir():
-        return [(src, dst / f"{src.stem}_{suffix}{src.suffix}")]
-    return [(src, dst)]
 
 
 def _save(image: ImageBuffer, dst: Path) -> None:
@@ -137,6 +124,29 @@ def _run_recipe_folder(args: argparse.Namespace, src: Path, dst: Path, store, re
     return 2 if report.failed else 0
 
 
+TASK_DEFAULTS = {"strength": 1.0, "model": "", "sensitivity": 0.5, "tile": 256}
+SCRATCH_ONLY = ("detect_only", "save_mask")
+
+
+def _check_task_options(args: argparse.Namespace) -> None:
+    """Refuse options that would be silently ignored, then fill in the task defaults."""
+    def flags(names) -> str:
+        return ", ".join("--" + n.replace("_", "-") for n in names)
+
+    if args.recipe:
+        given = [n for n in (*TASK_DEFAULTS, *SCRATCH_ONLY) if getattr(args, n) not in (None, False)]
+        if given:
+            raise BadInput(f"{flags(given)} cannot be used with --recipe: each recipe step carries its own settings "
+                           "(edit the recipe, or run a single --task)")
+    elif args.task != "scratches":
+        given = [n for n in SCRATCH_ONLY if getattr(args, n) not in (None, False)]
+        if given:
+            raise BadInput(f"{flags(given)} only {'works' if len(given) == 1 else 'work'} with --task scratches")
+    for name, default in TASK_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from genai_studio.core.restore_jobs import loads_recipe
     from genai_studio.mediaio.images import load_image
@@ -145,6 +155,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     store = ModelStore()
     src, dst = Path(args.input), Path(args.output)
     try:
+        _check_task_options(args)
         if not 0.0 <= args.strength <= 1.0:
             raise BadInput(f"--strength must be between 0 and 1, got {args.strength:g}")
         if not 0.0 <= args.sensitivity <= 1.0:
@@ -162,7 +173,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 if mask_image is not None:
                     raise BadInput("--mask cannot be used with a folder recipe run (each image needs its own)")
                 return _run_recipe_folder(args, src, dst, store, recipe)
-        pairs = _pairs(src, dst, args.task or "restored")
+        pairs = image_pairs(src, dst, args.task or "restored")
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

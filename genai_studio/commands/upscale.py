@@ -9,6 +9,7 @@ from pathlib import Path
 from genai_studio.core.errors import StudioError, BadInput
 from genai_studio.core.jobs import UpscaleSpec
 from genai_studio.core.progress import CancelToken
+from genai_studio.commands.image_pairs import image_pairs
 from genai_studio.commands.reporting import progress_printer
 
 DEFAULT_MODEL = "realesrgan-x4plus"
@@ -29,23 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_upscale)
     return p
-
-
-def _jobs(src: Path, dst: Path, scale: int) -> list[tuple[Path, Path]]:
-    from genai_studio.mediaio.images import SUPPORTED_EXTENSIONS
-
-    if src.is_dir():
-        if dst.exists() and not dst.is_dir():
-            raise BadInput(f"{dst} is a file; when IN is a folder, OUT must be a folder")
-        files = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
-        if not files:
-            raise BadInput(f"{src} holds no images ({', '.join(sorted(SUPPORTED_EXTENSIONS))})")
-        return [(f, dst / f.name) for f in files]
-    if not src.exists():
-        raise BadInput(f"{src} does not exist")
-    if dst.is_dir():
-        return [(src, dst / f"{src.stem}_x{scale}{src.suffix}")]
-    return [(src, dst)]
 
 
 def _model_for_quality(store, quality: str, scale: int) -> str:
@@ -69,7 +53,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         if entry.task != "upscale":
             raise BadInput(f"{args.model} is a {entry.task} model, not an upscaler")
         tile = args.tile if args.tile is not None else int(entry.manifest.defaults.get("tile", 256))
-        pairs = _jobs(Path(args.input), Path(args.output), args.scale)
+        pairs = image_pairs(Path(args.input), Path(args.output), f"x{args.scale}")
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

@@ -91,3 +91,22 @@ def test_upscale_fidelity_without_a_fidelity_model_is_clear(tmp_path, capsys):
     assert main(["upscale", str(_png(tmp_path / "in.png")), "-o", str(tmp_path / "o.png"), "--quality", "fidelity",
                  "--quiet"]) == 2
     assert "no fidelity upscaler is installed" in capsys.readouterr().err
+
+
+def test_options_that_would_be_ignored_and_in_place_writes_are_refused(tmp_path, capsys):
+    src = _png(tmp_path / "a.png")
+    original = src.read_bytes()
+    recipe = tmp_path / "r.json"
+    recipe.write_text('{"steps": [{"task": "denoise"}]}')
+    cases = [
+        (["--task", "denoise", "--detect-only"], "--detect-only only works with --task scratches"),
+        (["--task", "jpeg", "--save-mask", str(tmp_path / "m.png")], "--save-mask only works with --task scratches"),
+        (["--recipe", str(recipe), "--strength", "0.5", "--model", "classical"],
+         "--strength, --model cannot be used with --recipe"),
+    ]
+    for extra, message in cases:
+        assert main(["restore", str(src), "-o", str(tmp_path / "o.png"), *extra, "--quiet"]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["restore", str(src), "-o", str(src), "--task", "denoise", "--quiet"]) == 2
+    assert "OUT is IN (a.png)" in capsys.readouterr().err
+    assert src.read_bytes() == original and not (tmp_path / "o.png").exists()

@@ -102,3 +102,23 @@ def test_console_script_entry_point(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_never_overwrites_the_originals_and_checks_the_output_before_working(tmp_path, capsys, monkeypatch):
+    from genai_studio.runtime import job_runner
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    original = _png(folder / "a.png").read_bytes()
+    monkeypatch.setattr(job_runner.JobRunner, "__call__", lambda *a, **k: pytest.fail("the job ran"))
+    cases = [
+        ([str(folder), "-o", str(folder)], "OUT is the same folder as IN"),
+        ([str(folder), "-o", str(folder / ".." / "photos")], "OUT is the same folder as IN"),
+        ([str(folder / "a.png"), "-o", str(folder / "a.png")], "OUT is IN (a.png)"),
+        ([str(folder / "a.png"), "-o", str(tmp_path / "big.gif")], "'.gif' is not a supported image type"),
+        ([str(folder / "a.png"), "-o", str(folder / "a.png" / "x.png")], "a.png is a file, not a folder"),
+    ]
+    for argv, message in cases:
+        assert main(["upscale", *argv, *FAST]) == 2
+        assert message in capsys.readouterr().err
+    assert (folder / "a.png").read_bytes() == original and sorted(p.name for p in folder.iterdir()) == ["a.png"]
