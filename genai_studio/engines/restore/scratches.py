@@ -45,16 +45,45 @@ def _line_kernel(length: int, angle_deg: float) -> np.ndarray:
     return kernel
 
 
+def line_angles(length: int) -> np.ndarray:
+    """Directions (degrees) for line elements of ``length`` px: close enough that a line between two of them
+    strays at most 1 px from the nearer one over half the element (so the 1-px-fatter opening keeps it), and
+    an even count, so 0° and 90° (film scratches run along the strip) are among them."""
+    half = (length - 1) / 2.0
+    step = np.degrees(2.0 * np.arcsin(min(1.0, 1.0 / half)))
+    count = 2 * int(np.ceil(90.0 / step))
+    return np.arange(count) * (180.0 / count)
+
+
 def _long_lines(binary: np.ndarray, length: int) -> np.ndarray:
     """Pixels of ``binary`` lying on a straight-ish run of at least ``length`` px in some direction (an
-    opening with oriented line elements, every 12°). Finds scratches even where they cross textured areas."""
+    opening with oriented line elements). Finds scratches even where they cross textured areas."""
+    length |= 1  # odd: an even element has no centre pixel, and OpenCV's opening then shifts thin lines away
     out = np.zeros_like(binary)
     # opened one pixel fatter: a rasterised 1-px line at an angle between the elements' still contains them
     fat = cv2.dilate(binary, np.ones((3, 3), np.uint8))
-    for angle in range(0, 180, 12):
+    for angle in line_angles(length):
         out |= cv2.morphologyEx(fat, cv2.MORPH_OPEN, _line_kernel(length, angle),
                                 borderType=cv2.BORDER_CONSTANT, borderValue=0)
     return out & binary
+
+
+MAX_ELEMENT = 61  # px (48 directions): longer elements need ever more (96 at 121 px), so search a shrunk copy
+
+
+def _long_lines_at_scale(binary: np.ndarray, length: int) -> np.ndarray:
+    """:func:`_long_lines` for any ``length``: on big photos the defect map is shrunk (max-pooled, so a 1-px
+    line survives) until the element is MAX_ELEMENT px, searched there, and the runs found are mapped back.
+    Same reach along the line at a bounded cost (6 MP scans: 0.7 s instead of 2-4.5 s at full size)."""
+    if length <= MAX_ELEMENT:
+        return _long_lines(binary, length)
+    factor = length / MAX_ELEMENT
+    h, w = binary.shape
+    small_size = (max(1, int(round(w / factor))), max(1, int(round(h / factor))))
+    small = (cv2.resize(binary, small_size, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8) * 255
+    found = cv2.resize(_long_lines(small, MAX_ELEMENT), (w, h), interpolation=cv2.INTER_NEAREST)
+    reach = int(np.ceil(factor))  # a shrunk pixel covers about factor × factor pixels of the photo
+    return cv2.dilate(found, np.ones((2 * reach + 1,) * 2, np.uint8)) & binary
 
 
 def _specks(binary: np.ndarray, side: int) -> np.ndarray:
@@ -109,7 +138,7 @@ def _defects_thinner_than(luma: np.ndarray, side: int, sensitivity: float, regio
     thick = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (thick_side,) * 2),
                              borderType=cv2.BORDER_CONSTANT, borderValue=0)
     binary &= ~cv2.dilate(thick, np.ones((3, 3), np.uint8))
-    lines = _long_lines(binary, max(9, int(round(LINE_LENGTH * max(scale, 0.5)))))
+    lines = _long_lines_at_scale(binary, max(9, int(round(LINE_LENGTH * max(scale, 0.5)))))
     # dust must stand out more than a scratch: texture highlights are small and compact too
     strong = ((response > 1.5 * threshold) & (binary > 0)).astype(np.uint8) * 255
     return lines | _specks(strong & ~lines, side)
