@@ -15,7 +15,7 @@ import numpy as np
 from genai_studio.commands.image_pairs import image_pairs
 from genai_studio.commands.reporting import progress_printer
 from genai_studio.core.errors import BadInput, StudioError
-from genai_studio.core.media import ImageBuffer
+from genai_studio.core.media import MASK_PAINTED_MIN, ImageBuffer
 from genai_studio.core.progress import CancelToken
 from genai_studio.core.restore_jobs import RESTORE_TASKS
 
@@ -52,7 +52,7 @@ def mask_from_image(mask_image: ImageBuffer, image: ImageBuffer, name: str = "th
     from genai_studio.mediaio.masks import mask_from_image as read_mask
 
     mask = read_mask(mask_image, (image.width, image.height), target_name=image.name)
-    if not (mask > 127).any():
+    if not (mask >= MASK_PAINTED_MIN).any():
         raise BadInput(f"{name} is empty: nothing in it is white or opaque")
     return mask
 

@@ -59,3 +59,8 @@ class DiskFull(StudioError):
     """Writing a result failed because the disk is full or not writable."""
 
     kind = "disk"
+
+
+def a_or_an(word: str) -> str:
+    """``word`` with its indefinite article, for messages: "an inpaint", "a denoise"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

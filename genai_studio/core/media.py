@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+# An 8-bit mask value below this counts as unpainted: a black mask saved as JPEG is full of 1-6 values.
+MASK_PAINTED_MIN = 8
+
+
 @dataclass(frozen=True, eq=False)
 class ImageBuffer:
     """An RGB or RGBA image.

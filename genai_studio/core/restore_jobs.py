@@ -15,7 +15,7 @@ import numpy as np
 
 from genai_studio.core.errors import BadInput
 from genai_studio.core.jobs import DEVICES, JobSpec
-from genai_studio.core.media import ImageBuffer
+from genai_studio.core.media import MASK_PAINTED_MIN, ImageBuffer
 
 # task → what it does. "upscale" steps inside a recipe run the existing upscaler.
 RESTORE_TASKS = ("denoise", "jpeg", "inpaint", "scratches", "colorize")
@@ -74,13 +74,14 @@ class RestoreSpec(JobSpec):
 
 
 def check_mask(mask: np.ndarray, image: ImageBuffer) -> None:
-    """A mask must be (H, W) uint8 of the image's size and select something (but not necessarily all)."""
+    """A mask must be (H, W) uint8 of the image's size and select something (any painted value: soft strokes
+    count; but not necessarily all)."""
     if mask.ndim != 2 or mask.dtype != np.uint8:
         raise ValueError(f"a mask must be a single-channel 8-bit image, got shape {mask.shape} {mask.dtype}")
     if mask.shape != (image.height, image.width):
         raise ValueError(f"the mask is {mask.shape[1]}×{mask.shape[0]} but the image is "
                          f"{image.width}×{image.height}; they must be the same size")
-    if not (mask > 127).any():
+    if not (mask >= MASK_PAINTED_MIN).any():
         raise ValueError("the mask is empty: brush over the area first")
 
 
@@ -117,6 +118,10 @@ _STEP_SETTINGS = {
 }
 
 
+_RECIPE_KEYS = {"schema_version", "name", "steps"}
+_STEP_KEYS = {"task", "settings", "enabled"}
+
+
 def parse_recipe(data: Any, name: str = "recipe") -> Recipe:
     """Recipe from parsed JSON; BadInput naming the step and setting that is wrong."""
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
@@ -126,6 +131,9 @@ def parse_recipe(data: Any, name: str = "recipe") -> Recipe:
         raise BadInput(f"{name}: recipe schema version {version} is not supported (expected {RECIPE_SCHEMA_VERSION})")
     if not data["steps"]:
         raise BadInput(f"{name}: the recipe has no steps")
+    unknown = sorted(set(data) - _RECIPE_KEYS)
+    if unknown:
+        raise BadInput(f"{name}: unknown key {unknown[0]!r}; a recipe has {', '.join(sorted(_RECIPE_KEYS))}")
     steps = []
     for i, raw in enumerate(data["steps"], start=1):
         where = f"{name}: step {i}"
@@ -133,6 +141,9 @@ def parse_recipe(data: Any, name: str = "recipe") -> Recipe:
             task = raw.get("task") if isinstance(raw, dict) else raw
             raise BadInput(f"{where}: unknown task {task!r}; use one of {', '.join(RECIPE_TASKS)}")
         task = raw["task"]
+        unknown = sorted(set(raw) - _STEP_KEYS)
+        if unknown:  # a misspelt "enabled" or "settings" must not silently run the step at full strength
+            raise BadInput(f"{where} ({task}): unknown key {unknown[0]!r}; a step has task, settings and enabled")
         settings = raw.get("settings", {})
         if not isinstance(settings, dict):
             raise BadInput(f"{where} ({task}): settings must be an object")

@@ -11,7 +11,7 @@ from genai_studio.core.art_train_jobs import TrainArtSpec
 from genai_studio.core.jobs import (
     HumSpec, JobSpec, MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyVarySpec, UpscaleSpec,
 )
-from genai_studio.core.errors import ModelError
+from genai_studio.core.errors import ModelError, a_or_an
 from genai_studio.core.progress import ProgressToken
 from genai_studio.core.restore_jobs import RecipeBatchSpec, RecipeSpec, RestoreSpec
 from genai_studio.core.voice_jobs import SingSpec, SpeakSpec, VoiceDenoiseSpec, VoiceTransformSpec
@@ -56,7 +56,7 @@ class JobRunner:
         if isinstance(spec, (SpeakSpec, SingSpec)):
             entry = self.store.get(spec.voice_id)
             if entry.task != "tts":
-                raise ModelError(f"'{entry.id}' is a {entry.task} model, not a voice; choose a voice (task tts) "
+                raise ModelError(f"'{entry.id}' is {a_or_an(entry.task)} model, not a voice; choose a voice (task tts) "
                                  "from `genai-studio models list`.")
             engine = "voice.speak" if isinstance(spec, SpeakSpec) else "voice.sing"
             return registry.call(engine, spec, token, entry.paths)

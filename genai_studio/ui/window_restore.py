@@ -33,12 +33,20 @@ class _RestoreJob:
     source_id: int | None  # the canvas layer the job was made from
 
 
+GENERIC_RESTORE_TASK = "restore"  # the task `models import` gives a same-size model
+
+
 def restore_choices(store) -> dict[str, list[RestoreModelChoice]]:
-    """Installed models per restoration task, each task's default model first."""
+    """Installed models per restoration task, each task's default model first. Imported same-size models get
+    the generic task "restore" (spandrel cannot tell a denoiser from a JPEG cleaner) and are offered for
+    every image-to-image task; filling needs a model that takes the mask."""
+    generic = store.by_task(GENERIC_RESTORE_TASK)
     choices: dict[str, list[RestoreModelChoice]] = {}
     for task in RESTORE_TASKS:
         entries = sorted(store.by_task(model_task(task)),
                          key=lambda e: (not e.manifest.defaults.get("default_for_task"), not e.builtin, e.id))
+        if model_task(task) != "inpaint":
+            entries += sorted(generic, key=lambda e: e.id)
         choices[task] = [RestoreModelChoice(e.id, e.name, e.manifest.description) for e in entries]
     return choices
 
@@ -88,6 +96,7 @@ class RestoreToolsMixin:
     def refresh_restore_models(self) -> None:
         """After the model list changed (import, remove, another models folder)."""
         self.restore_panel.set_models(restore_choices(self.store))
+        self.recipe_panel.set_models(restore_choices(self.store), recipe_upscalers(self.store))
 
     def _toggle_mask_tool(self, on: bool) -> None:
         if on:
@@ -165,9 +174,11 @@ class RestoreToolsMixin:
                             f"but the image is {source.image.width}×{source.image.height}.")
             return
         self.canvas.mask_editor.new_mask(mask, name="Scratches", for_layer=source.id)
+        # Fill next, so Run fills the mask as the user edits it (running "scratches" again would detect anew)
+        self.restore_panel.set_task("inpaint")
         covered = float((mask > 127).mean())
-        self.statusBar().showMessage(f"Scratches cover {covered:.1%} of the image: edit the mask, then choose "
-                                     "Fill masked area", 10000)
+        self.statusBar().showMessage(f"Scratches cover {covered:.1%} of the image: edit the mask, then Fill",
+                                     10000)
 
     def _land_recipe(self, job: _RestoreJob, result: RecipeResult) -> None:
         """One layer per step, chained by source so compare shows each step's own before/after."""
@@ -175,7 +186,9 @@ class RestoreToolsMixin:
         source = job.source_id
         self.undo_stack.beginMacro(spec.title)
         try:
-            for index, (step, image) in enumerate(result.steps, start=1):
+            for step, image in result.steps:
+                # numbered as in the recipe (a skipped step keeps its number), not by how many ran
+                index = next(i for i, s in enumerate(spec.recipe.steps, start=1) if s is step)
                 name = f"{spec.recipe.name} {index}: {STEP_LABELS.get(step.task, step.task)}"
                 source = self.canvas_state.add_layer(image, name, kind="result", source_id=source,
                                                      spec=recipe_step_spec(spec, index))

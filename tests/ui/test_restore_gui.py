@@ -390,6 +390,8 @@ def test_detected_scratches_become_an_editable_mask(qtbot, window):
     assert mask.source_id == base.id and mask.name == "Scratches"
     assert mask_values(mask.image)[:, 33].min() == 255
     assert len(window.canvas_state.layers) == 2  # the filled photo of a detect run is not kept
+    # Run now fills the mask as edited (detecting again would undo the user's edits)
+    assert window.restore_panel.task == "inpaint" and window.restore_panel.run_button.text() == "Fill"
 
 
 def test_recipe_steps_land_as_chained_layers_in_one_undo_step(qtbot, window):
@@ -405,7 +407,8 @@ def test_recipe_steps_land_as_chained_layers_in_one_undo_step(qtbot, window):
     qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 3, timeout=5000)
     first, second = window.canvas_state.layers[1:]
     assert first.source_id == base.id and second.source_id == first.id  # compare shows each step alone
-    assert second.name.endswith("Colorize (black & white photo)") and second.spec["step"] == 2
+    # numbered as in the recipe: step 2 was skipped, so colorize is step 3
+    assert second.name.endswith("3: Colorize (black & white photo)") and second.spec["step"] == 3
     json.dumps(second.spec)
     assert window.undo_stack.index() == depth + 1
     window.undo_stack.undo()
@@ -451,3 +454,45 @@ def test_classical_denoise_in_a_mask_through_the_real_engine(qtbot, tmp_path, st
     finally:
         window.controller.shutdown()
         window.project.shutdown()
+
+
+def test_imported_generic_models_are_offered_and_the_recipe_panel_follows_model_changes(qtbot):
+    """`models import` gives a same-size community model the task "restore" (spandrel cannot tell what it
+    was trained for): it must be offered for every image-to-image task, but never for filling holes."""
+    from types import SimpleNamespace
+
+    from genai_studio.ui.window_restore import restore_choices
+
+    def entry(model_id, task, default=False):
+        manifest = SimpleNamespace(defaults={"default_for_task": default}, description=f"{model_id} model")
+        return SimpleNamespace(id=model_id, name=model_id, task=task, builtin=default, manifest=manifest)
+
+    entries = [entry("restore-denoise", "denoise", True), entry("my-scunet", "restore"),
+               entry("restore-inpaint", "inpaint", True)]
+    store = SimpleNamespace(by_task=lambda task: [e for e in entries if e.task == task])
+    choices = restore_choices(store)
+    assert [m.id for m in choices["denoise"]] == ["restore-denoise", "my-scunet"]  # the default stays first
+    assert [m.id for m in choices["jpeg"]] == [m.id for m in choices["colorize"]] == ["my-scunet"]
+    assert [m.id for m in choices["inpaint"]] == [m.id for m in choices["scratches"]] == ["restore-inpaint"]
+
+    panel = RecipePanel(MODELS, UPSCALERS)
+    qtbot.addWidget(panel)
+    panel.add_step("jpeg")
+    assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == ["", CLASSICAL]
+    panel.set_models(choices, UPSCALERS)  # what the window does after the Model Manager closes
+    assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == ["", "my-scunet", CLASSICAL]
+
+
+def test_the_restore_panel_passes_the_scratch_sensitivity(qtbot):
+    tool_state = CanvasState()
+    from genai_studio.ui.canvas.pane import CanvasPane as Pane
+
+    pane = Pane(tool_state)
+    qtbot.addWidget(pane)
+    tool_state.load_document(photo())
+    panel = RestorePanel(MODELS, pane.mask_tool)
+    qtbot.addWidget(panel)
+    panel.editor = pane.mask_editor
+    panel.set_task("scratches")
+    panel.sensitivity.setValue(80)
+    assert panel.build_spec().sensitivity == pytest.approx(0.8)

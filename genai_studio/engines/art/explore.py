@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from genai_studio.core.art_generate_jobs import GenerateResult, LatentWalkSpec
-from genai_studio.core.errors import ModelError
+from genai_studio.core.errors import ModelError, a_or_an
 from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import ProgressToken
@@ -44,7 +44,7 @@ def run_walk(spec: LatentWalkSpec, token: ProgressToken, manifest: ModelManifest
 
     started = time.perf_counter()
     if manifest is not None and (manifest.family != "art" or manifest.task != "generate"):
-        raise ModelError(f"{manifest.name} is a {manifest.task} model, not an image generator")
+        raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not an image generator")
     weights = Path(weights) if weights else SHIPPED_WEIGHTS
     device = resolve_device(spec.device)
     gen = MODEL_CACHE.get((str(weights), str(device)), lambda: load_generator(weights, device))

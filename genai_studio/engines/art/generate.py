@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from genai_studio.core.art_generate_jobs import GenerateResult, GenerateSpec
-from genai_studio.core.errors import ModelError
+from genai_studio.core.errors import ModelError, a_or_an
 from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.media import ImageBuffer
 from genai_studio.core.progress import ProgressToken
@@ -36,7 +36,7 @@ def run_generate(spec: GenerateSpec, token: ProgressToken, manifest: ModelManife
     """``upscaler``: (manifest, weights) of the x4 model that enlarges results to ``spec.size`` (None: bicubic)."""
     started = time.perf_counter()
     if manifest is not None and (manifest.family != "art" or manifest.task != "generate"):
-        raise ModelError(f"{manifest.name} is a {manifest.task} model, not an image generator")
+        raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not an image generator")
     weights = Path(weights) if weights else SHIPPED_WEIGHTS
     if not weights.exists():
         raise ModelError(f"the generator weights {weights} are missing: run `genai-studio train art` to make them")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from genai_studio.core.errors import BadInput, ModelError
+from genai_studio.core.errors import BadInput, ModelError, a_or_an
 from genai_studio.core.jobs import (MelodyContinueSpec, MelodyGenerateSpec, MelodyInterpolateSpec, MelodyResult,
                                     MelodyVarySpec)
 from genai_studio.core.manifest import ModelManifest
@@ -21,7 +21,7 @@ from genai_studio.engines.music.melody_runtime import MelodyRuntime, load_melody
 
 def _load(manifest: ModelManifest | None, weights: Path | None, token: ProgressToken) -> MelodyRuntime:
     if manifest is not None and (manifest.family != "music" or manifest.task != "melody"):
-        raise ModelError(f"{manifest.name} is a {manifest.task} model, not a melody model")
+        raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not a melody model")
     model = load_melody_model(weights)
     token.check()
     return model

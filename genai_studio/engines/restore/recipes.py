@@ -14,16 +14,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from genai_studio.core.errors import BadInput, Cancelled, ModelError, StudioError
+from genai_studio.core.errors import BadInput, Cancelled, ModelError, StudioError, a_or_an
 from genai_studio.core.jobs import UpscaleSpec
 from genai_studio.core.manifest import ModelManifest
-from genai_studio.core.media import ImageBuffer
+from genai_studio.core.media import MASK_PAINTED_MIN, ImageBuffer
 from genai_studio.core.progress import ProgressToken
 from genai_studio.core.restore_jobs import (
     CLASSICAL, BatchReport, Recipe, RecipeBatchSpec, RecipeResult, RecipeSpec, RecipeStep, RestoreSpec, model_task,
 )
 from genai_studio.engines.restore.restore_run import (
-    CLASSICAL_METHODS, DEFAULT_SENSITIVITY, NO_COLORIZE_MODEL, is_classical, run_restore,
+    CLASSICAL_METHODS, DEFAULT_SENSITIVITY, NO_COLORIZE_MODEL, check_model_fits, is_classical, run_restore,
 )
 
 PERCEPTUAL_UPSCALER = "realesrgan-x4plus"
@@ -59,7 +59,7 @@ def pick_upscaler(store, quality: str, model_id: str = "", scale: int = 4):
     if model_id:
         entry = _get(store, model_id, "upscale")
         if entry.task != "upscale":
-            raise BadInput(f"{model_id} is a {entry.task} model, not an upscaler")
+            raise BadInput(f"{model_id} is {a_or_an(entry.task)} model, not an upscaler")
         return entry
     upscalers = store.by_task("upscale")
     if quality == "fidelity":
@@ -84,6 +84,10 @@ def resolve_restore_model(store, task: str, model_id: str, where: str = "") -> P
         return PlannedStep(0, step, model_id, None, None)
     if model_id:
         entry = _get(store, model_id, where)
+        try:
+            check_model_fits(entry.manifest, task)
+        except ModelError as exc:
+            raise ModelError(f"{where}: {exc.message}") from None
         return PlannedStep(0, step, entry.id, entry.manifest, entry.weight_path)
     entries = [e for e in store.by_task(model_task(task)) if e.status in _USABLE]
     if entries:
@@ -107,13 +111,32 @@ def plan_recipe(recipe: Recipe, store, has_mask: bool) -> list[PlannedStep]:
         if step.task == "inpaint" and not has_mask:
             raise BadInput(f"{where}: inpainting needs a mask, and this recipe run has none")
         if step.task == "upscale":
-            entry = pick_upscaler(store, step.settings.get("quality", "perceptual"), model_id,
-                                  int(step.settings.get("scale", 4)))
+            try:
+                entry = pick_upscaler(store, step.settings.get("quality", "perceptual"), model_id,
+                                      int(step.settings.get("scale", 4)))
+            except StudioError as exc:
+                raise type(exc)(f"{where}: {exc.message.removeprefix('upscale: ')}") from None
             planned.append(PlannedStep(index, step, entry.id, entry.manifest, entry.weight_path))
             continue
         p = resolve_restore_model(store, step.task, model_id, where)
         planned.append(PlannedStep(index, step, p.model_id, p.manifest, p.weights, p.note))
     return planned
+
+
+def check_output_size(planned: list[PlannedStep], image: ImageBuffer, recipe_name: str) -> None:
+    """BadInput naming the step when an upscale in the chain would exceed the output limit for ``image``,
+    before any step runs (a 6000×4000 scan would otherwise fail only after the steps before it)."""
+    from genai_studio.engines.restore.upscale import MAX_OUTPUT_PIXELS
+
+    width, height = image.width, image.height
+    for p in planned:
+        if p.step.task != "upscale":
+            continue
+        scale = int(p.step.settings.get("scale", 4))
+        width, height = width * scale, height * scale
+        if width * height > MAX_OUTPUT_PIXELS:
+            raise BadInput(f"{recipe_name}: step {p.index} (upscale) would make {image.name} {width}×{height}, "
+                           "beyond the 16384×16384 output limit")
 
 
 def _resize_mask(mask: np.ndarray, image: ImageBuffer) -> np.ndarray:
@@ -135,7 +158,7 @@ def run_step(planned: PlannedStep, image: ImageBuffer, mask: np.ndarray | None, 
         result = run_upscale(spec, token, planned.manifest, planned.weights)
         return result.image, result.notes
     step_mask = _resize_mask(mask, image) if mask is not None else None
-    if step_mask is not None and not (step_mask > 127).any():
+    if step_mask is not None and not (step_mask >= MASK_PAINTED_MIN).any():
         step_mask = None
     spec = RestoreSpec(image=image, task=step.task, model_id=planned.model_id,
                        strength=float(settings.get("strength", 1.0)), mask=step_mask, device=device)
@@ -166,6 +189,7 @@ def run_recipe(spec: RecipeSpec, token: ProgressToken, store) -> RecipeResult:
     """Every enabled step of ``spec.recipe`` on ``spec.image``; each step's output is kept."""
     started = time.perf_counter()
     planned = plan_recipe(spec.recipe, store, spec.mask is not None)
+    check_output_size(planned, spec.image, spec.recipe.name)
     outputs, notes = _apply(planned, spec.image, spec.mask, spec.device, token)
     token.report(1, 1, message="done")
     return RecipeResult(tuple(outputs), spec, time.perf_counter() - started, tuple(notes))
@@ -204,7 +228,9 @@ def run_recipe_batch(spec: RecipeBatchSpec, token: ProgressToken, store) -> Batc
         sub = token.sub(i / len(files), (i + 1) / len(files))
         sub.report(0, 1, message=f"{i + 1}/{len(files)} {path.name}")
         try:
-            outputs, _ = _apply(planned, load_image(path), None, spec.device, sub)
+            image = load_image(path)
+            check_output_size(planned, image, spec.recipe.name)
+            outputs, _ = _apply(planned, image, None, spec.device, sub)
             target = dst / path.name
             save_image(outputs[-1][1], target)
             written.append(str(target))

@@ -2,8 +2,8 @@
 
 Every task follows the same frame: the image becomes (H, W, 3) float RGB (alpha set aside untouched,
 16-bit kept as float so it stays 16-bit), the task produces its full-strength output, and the result is
-``input + (output − input) · strength · weight``, where ``weight`` is 1 everywhere, the user's mask
-feathered over a few pixels, or the hole/defect mask itself. A grayscale photo (R = G = B) comes back
+``input + (output − input) · strength · weight``, where ``weight`` is 1 everywhere, the user's mask (its
+own soft values, a hard edge eased inward: nothing outside it changes), or the hole/defect mask itself. A grayscale photo (R = G = B) comes back
 grayscale unless the task is colorize.
 
 Which method runs: with a manifest, its spandrel model (same-size models only); without one
@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_studio.core.errors import BadInput, ModelError
+from genai_studio.core.errors import BadInput, ModelError, a_or_an
 from genai_studio.core.jobs import ImageResult
 from genai_studio.core.manifest import ModelManifest
-from genai_studio.core.media import ImageBuffer
+from genai_studio.core.media import MASK_PAINTED_MIN, ImageBuffer
 from genai_studio.core.progress import ProgressToken
-from genai_studio.engines.masks import feather
+from genai_studio.engines.masks import mask_weight
 from genai_studio.core.restore_jobs import CLASSICAL, RestoreSpec
 from genai_studio.engines.restore import classical
 from genai_studio.engines.restore.scratches import detect_scratches
@@ -57,14 +57,15 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
 
 
-def _check_model(manifest: ModelManifest, task: str) -> None:
+def check_model_fits(manifest: ModelManifest, task: str) -> None:
+    """ModelError unless ``manifest``'s model can run restoration ``task``."""
     if task in ("inpaint", "scratches"):
         if manifest.task != "inpaint":  # filling needs a model that takes the mask
-            raise ModelError(f"{manifest.name} is a {manifest.task} model, not an inpainting model")
+            raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not an inpainting model")
         return
     # imported same-size models get the generic task "restore": usable for any image-to-image task
     if manifest.task not in (task, "restore"):
-        raise ModelError(f"{manifest.name} is a {manifest.task} model, not a {task} model")
+        raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not a {task} model")
 
 
 def _model_output(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, weights: Path,
@@ -129,7 +130,8 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
     image = spec.image
     pixels = image.to_float()  # (H, W, 3|4)
     rgb = np.ascontiguousarray(pixels[..., :3])
-    region = spec.mask > 127 if spec.mask is not None else None
+    # where to work: any painted pixel (soft strokes too); a hole to fill must be painted solidly (> 50 %)
+    region = spec.mask >= MASK_PAINTED_MIN if spec.mask is not None else None
     notes: list[str] = []
     metadata: dict = {"task": spec.task, "strength": spec.strength}
     device = "cpu (classical)"
@@ -139,7 +141,7 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
     if manifest is not None:
         if weights is None:
             raise ModelError(f"{manifest.name} has no weights file")
-        _check_model(manifest, spec.task)
+        check_model_fits(manifest, spec.task)
         metadata["model"] = manifest.id
     else:
         if spec.task == "colorize":
@@ -153,12 +155,16 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
     sub = token.sub(0.02, 0.95)
     fill_hole = _hole_filler(rgb, spec, manifest, weights, method, notes)
     if spec.task == "inpaint":
-        out, device = fill_hole(region, sub)
-        weight = region.astype(np.float32)
+        hole = spec.mask > 127
+        if not hole.any():
+            raise BadInput("the mask is too faint to mark a hole: paint what should be filled at over 50 % "
+                           "opacity (a harder brush)")
+        out, device = fill_hole(hole, sub)
+        weight = hole.astype(np.float32)
     elif spec.task == "scratches":
         out, weight, device = _scratches(rgb, region, sensitivity, fill, metadata, notes, sub, fill_hole)
     else:
-        weight = feather(region) if region is not None else None
+        weight = mask_weight(spec.mask) if spec.mask is not None else None
         if manifest is not None:
             out, device = _model_output(rgb, spec, manifest, weights, sub, notes)
         elif spec.task == "denoise":

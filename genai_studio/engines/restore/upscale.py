@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from genai_studio.core.errors import BadInput, Cancelled, ModelError, OutOfMemory
+from genai_studio.core.errors import BadInput, Cancelled, ModelError, OutOfMemory, a_or_an
 from genai_studio.core.jobs import ImageResult, UpscaleSpec
 from genai_studio.core.manifest import ModelManifest
 from genai_studio.core.media import ImageBuffer
@@ -151,7 +151,7 @@ def run_upscale(spec: UpscaleSpec, token: ProgressToken, manifest: ModelManifest
             f"{image.width * spec.scale}×{image.height * spec.scale}, beyond the 16384×16384 output limit"
         )
     if manifest.task != "upscale" or manifest.scale < 2:
-        raise ModelError(f"{manifest.name} is a {manifest.task} model, not an upscaler")
+        raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not an upscaler")
     devices.configure_cpu_threads()
     device = devices.resolve_device(spec.device)
     weights = resolve_weights(manifest, weights, token.sub(0.0, 0.05))

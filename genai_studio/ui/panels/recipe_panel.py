@@ -216,6 +216,11 @@ class RecipePanel(QWidget):
                                     item.checkState() == Qt.CheckState.Checked))
         return Recipe(tuple(steps), self.name_edit.text().strip() or "recipe")
 
+    def set_models(self, models: dict[str, list[RestoreModelChoice]], upscalers: list[UpscaleModelChoice]) -> None:
+        """After the installed models changed: list the new ones (each step keeps the model it names)."""
+        self._models, self._upscalers = models, upscalers
+        self._load_settings()
+
     # ----- per-step settings ---------------------------------------------------------------------
     def _fill_models(self, task: str, quality: str) -> None:
         self.model_combo.clear()

@@ -48,6 +48,9 @@ class RestoreModelChoice:
     description: str = ""
 
 
+SENSITIVITY_ROW = 3  # in the Restore box's form: task, model, strength, sensitivity (scratches only), …
+
+
 def percent_slider(value: int, tip: str) -> tuple[QSlider, QLabel]:
     """A 0–100 % horizontal slider and the label that shows its value."""
     slider = QSlider(Qt.Orientation.Horizontal)
@@ -107,6 +110,9 @@ class RestorePanel(QWidget):
         self.strength, self.strength_label = percent_slider(100, "0 % leaves the image unchanged, 100 % is the "
                                                                  "full effect")
         self.strength_name = QLabel("Strength")
+        self.sensitivity, self.sensitivity_label = percent_slider(50, "Scratch detection: 0 % finds only obvious "
+                                                                      "defects, 100 % faint ones too (and more "
+                                                                      "texture by mistake)")
         self.only_mask = QCheckBox("Only inside the mask")
         self.only_mask.setToolTip("Apply only where the mask is painted; the rest stays untouched")
         self.hint = QLabel()
@@ -125,6 +131,8 @@ class RestorePanel(QWidget):
         form.addRow("Task", self.task_combo)
         form.addRow("Model", self.model_combo)
         form.addRow(self.strength_name, slider_row(self.strength, self.strength_label))
+        form.addRow("Sensitivity", slider_row(self.sensitivity, self.sensitivity_label))
+        self._restore_form = form
         form.addRow(self.only_mask)
         form.addRow(self.hint)
         form.addRow(buttons)
@@ -215,6 +223,7 @@ class RestorePanel(QWidget):
         self.run_button.setEnabled(has_model)
         self.strength_name.setText("Color strength" if task == "colorize" else "Strength")
         self.strength.setEnabled(task != "inpaint")
+        self._restore_form.setRowVisible(SENSITIVITY_ROW, task == "scratches")
         needs_mask = task == "inpaint"
         self.only_mask.setEnabled(not needs_mask)
         if needs_mask:
@@ -292,7 +301,7 @@ class RestorePanel(QWidget):
                 raise ValueError(NO_MASK_MESSAGE)
         strength = 1.0 if task == "inpaint" else self.strength.value() / 100
         return RestoreSpec(image=layer.image, task=task, model_id=self._model_for(task), strength=strength,
-                           mask=mask, device=self.device)
+                           mask=mask, device=self.device, sensitivity=self.sensitivity.value() / 100)
 
     def submit(self) -> None:
         try:

@@ -48,15 +48,23 @@ def test_classical_denoise_gains_psnr_and_strength_zero_is_identity():
     assert np.array_equal(same, noisy)
 
 
-def test_mask_limits_the_effect_with_a_feathered_edge():
+def test_mask_limits_the_effect_with_an_inward_feathered_edge_and_soft_strokes():
+    """"Only inside the mask" means it: every pixel outside what was painted is untouched; a hard edge fades
+    in over a few pixels inside, and a half-opacity stroke gives about half the effect."""
     noisy = _noisy(photo("coffee"), 25)
     mask = np.zeros(noisy.shape[:2], np.uint8)
     mask[:, :48] = 255
+    mask[:, 80:100] = 128  # a soft (half-opacity) stroke
+    mask[:, 120:] = 5  # JPEG noise in a black mask: not a stroke
     out = _run(ImageBuffer(noisy), task="denoise", model_id=CLASSICAL, mask=mask).image.pixels.astype(int)
     diff = np.abs(out - noisy).mean(axis=(0, 2))  # per column
-    assert np.all(diff[60:] == 0)  # far outside: untouched
+    assert np.all(diff[48:80] == 0) and np.all(diff[100:] == 0)  # outside the strokes: untouched
     assert diff[:40].mean() > 5  # inside: denoised
-    assert 0 < diff[50] < diff[40]  # the edge fades out
+    assert 0 < diff[47] < diff[46] < diff[40]  # the hard edge fades in from the inside
+    assert 0.3 < diff[86:94].mean() / diff[:40].mean() < 0.7  # a half-opacity stroke: about half the effect
+    faint = np.full(noisy.shape[:2], 100, np.uint8)  # painted, but too faint to mark a hole
+    with pytest.raises(BadInput, match="too faint to mark a hole"):
+        _run(ImageBuffer(noisy), task="inpaint", mask=faint)
 
 
 def test_grayscale_alpha_and_16_bit_are_kept():

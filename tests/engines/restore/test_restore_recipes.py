@@ -93,3 +93,35 @@ def test_batch_cancel_between_files(tmp_path):
     with pytest.raises(Cancelled):
         run_recipe_batch(spec, token, _store(tmp_path))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png"]
+
+
+def test_every_step_is_checked_before_any_step_runs(tmp_path, model_dir, monkeypatch):
+    """A model of the wrong kind, a missing upscaler or an output too big for an upscale later in the chain
+    fails at once, naming the step: not after the steps before it ran (and in a batch, not once per file)."""
+    from genai_studio.engines.restore import recipes
+
+    write_random_model(model_dir, "test-inpaint", task="inpaint")
+    write_random_model(model_dir, "test-faithful", task="upscale", tags=("fidelity",))
+    store = _store(tmp_path, model_dir)
+    monkeypatch.setattr(recipes, "run_step", lambda *a, **k: pytest.fail("a step ran"))
+    small = ImageBuffer(photo("coffee", 48))
+    wrong_kind = _recipe({"task": "denoise"}, {"task": "jpeg"},
+                         {"task": "denoise", "settings": {"model_id": "test-inpaint"}})
+    with pytest.raises(ModelError, match=r"test: step 3 \(denoise\): test-inpaint is an inpaint model, not a denoise"):
+        run_recipe(RecipeSpec(image=small, recipe=wrong_kind), CancelToken(), store)
+    missing = _recipe({"task": "denoise"}, {"task": "upscale", "settings": {"model_id": "nope-x4"}})
+    with pytest.raises(ModelError, match=r"test: step 2 \(upscale\): there is no model 'nope-x4'"):
+        run_recipe(RecipeSpec(image=small, recipe=missing), CancelToken(), store)
+    huge = ImageBuffer(np.zeros((4200, 4200, 3), np.uint8), name="scan")
+    too_big = _recipe({"task": "scratches"}, {"task": "upscale", "settings": {"quality": "fidelity", "scale": 4}})
+    with pytest.raises(BadInput, match=r"test: step 2 \(upscale\) would make scan 16800×16800, beyond"):
+        run_recipe(RecipeSpec(image=huge, recipe=too_big), CancelToken(), store)
+
+
+def test_misspelt_step_and_recipe_keys_are_refused_not_ignored():
+    with pytest.raises(BadInput, match=r"step 1 \(denoise\): unknown key 'enable'"):
+        parse_recipe({"steps": [{"task": "denoise", "enable": False}]})
+    with pytest.raises(BadInput, match=r"step 1 \(denoise\): unknown key 'setings'"):
+        parse_recipe({"steps": [{"task": "denoise", "setings": {"strength": 0.2}}]})
+    with pytest.raises(BadInput, match="unknown key 'step'"):
+        parse_recipe({"steps": [{"task": "denoise"}], "step": []})
