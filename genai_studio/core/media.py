@@ -45,6 +45,12 @@ class ImageBuffer:
     def bit_depth(self) -> int:
         return 16 if self.pixels.dtype == np.uint16 else 8
 
+    @property
+    def is_grayscale(self) -> bool:
+        """R = G = B everywhere (a black-and-white photo, whatever file mode it came in)."""
+        p = self.pixels
+        return bool(np.array_equal(p[..., 0], p[..., 1]) and np.array_equal(p[..., 0], p[..., 2]))
+
     def to_float(self) -> np.ndarray:
         """(H, W, C) float32 in [0, 1]."""
         scale = 65535.0 if self.pixels.dtype == np.uint16 else 255.0

@@ -279,14 +279,15 @@ def _with_color_key(pixels: np.ndarray, key: object) -> np.ndarray:
 # -------------------------------------------------------------------------------------------- saving
 
 
-def save_image(image: ImageBuffer, path: str | os.PathLike[str], quality: int = 95,
+def save_image(image: ImageBuffer, path: str | os.PathLike[str], quality: int | None = None,
                provenance: dict | None = None) -> None:
     """Write ``image`` in the format named by the extension, atomically.
 
     16-bit images stay 16-bit in PNG and TIFF and are rounded to 8 bits for JPEG, WebP and BMP. Formats
     without alpha (JPEG, BMP) get the image composited over white. ``quality`` (1-100) is used by JPEG
-    and WebP (100 = lossless WebP). ``provenance`` (the generating job spec) is embedded in PNG and WebP
-    files (see :func:`read_provenance`). Raises BadInput for a bad path/extension, DiskFull when the folder is
+    and WebP (100 = lossless WebP); by default JPEG is written at 95 and WebP losslessly (a restored or
+    upscaled image must not pick up chroma smear on the way out). ``provenance`` (the generating job spec)
+    is embedded in PNG and WebP files (see :func:`read_provenance`). Raises BadInput for a bad path/extension, DiskFull when the folder is
     full or not writable; either way nothing is left at ``path`` or beside it.
     """
     path = Path(path)
@@ -331,8 +332,14 @@ def read_provenance(path: str | os.PathLike[str]) -> dict | None:
     return json.loads(text) if text else None
 
 
-def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int = 95, provenance: dict | None = None) -> bytes:
+DEFAULT_QUALITY = {"JPEG": 95, "WEBP": 100}  # 100 = lossless WebP
+
+
+def encode_image(image: ImageBuffer, fmt: str = "PNG", quality: int | None = None,
+                 provenance: dict | None = None) -> bytes:
     """Encode to file bytes in a Pillow format id ("PNG", "JPEG", "WEBP", "TIFF", "BMP")."""
+    if quality is None:
+        quality = DEFAULT_QUALITY.get(fmt, 95)
     fmt = fmt.upper()
     if fmt not in _FORMATS:
         raise BadInput(f"Cannot encode images as {fmt}; use one of {_KINDS_TEXT}.")

@@ -98,12 +98,15 @@ class CanvasState(QObject):
         """(before, after) for the compare view.
 
         The active layer and the layer it was made from, when that still exists; otherwise the two
-        top-most visible layers (lower one is "before"). None when there is nothing to compare.
+        top-most visible layers (lower one is "before"). Mask layers are never compared (a red overlay is no
+        "after"): with a mask active, its image layer stands in. None when there is nothing to compare.
         """
         active = self.active_layer()
+        if active is not None and active.kind == "mask":
+            active = self.layer(active.source_id) if self.has_layer(active.source_id) else None
         if active is not None and self.has_layer(active.source_id):
             return self.layer(active.source_id), active  # type: ignore[arg-type]
-        visible = [layer for layer in self._layers if layer.visible]
+        visible = [layer for layer in self._layers if layer.visible and layer.kind != "mask"]
         if len(visible) >= 2:
             return visible[-2], visible[-1]
         return None

@@ -122,3 +122,13 @@ def test_never_overwrites_the_originals_and_checks_the_output_before_working(tmp
         assert main(["upscale", *argv, *FAST]) == 2
         assert message in capsys.readouterr().err
     assert (folder / "a.png").read_bytes() == original and sorted(p.name for p in folder.iterdir()) == ["a.png"]
+
+
+def test_a_black_and_white_photo_stays_black_and_white(tmp_path):
+    from genai_studio.mediaio.images import load_image
+
+    yy, xx = np.mgrid[0:20, 0:24]
+    src = tmp_path / "bw.png"
+    Image.fromarray(((xx * 9 + yy * 5) % 256).astype(np.uint8), "L").save(src)
+    assert main(["upscale", str(src), "-o", str(tmp_path / "out.png"), *FAST]) == 0
+    assert load_image(tmp_path / "out.png").is_grayscale  # no tint from a colour network

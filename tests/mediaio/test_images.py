@@ -214,6 +214,14 @@ def test_8bit_save_round_trip_with_alpha(tmp_path, ext):
     np.testing.assert_array_equal(load_image(tmp_path / f"o{ext}").pixels, px)
 
 
+def test_webp_is_written_losslessly_unless_a_quality_is_asked_for(tmp_path):
+    px = noise(16, 16, 3)  # sharp colour noise: lossy WebP's 4:2:0 chroma would smear it badly
+    save_image(ImageBuffer(px), tmp_path / "default.webp")
+    np.testing.assert_array_equal(load_image(tmp_path / "default.webp").pixels, px)
+    save_image(ImageBuffer(px), tmp_path / "lossy.webp", quality=80)
+    assert not np.array_equal(load_image(tmp_path / "lossy.webp").pixels, px)
+
+
 @pytest.mark.parametrize("ext", [".jpg", ".bmp"])
 def test_alpha_is_composited_over_white_when_format_has_none(tmp_path, ext):
     px = np.zeros((8, 8, 4), np.uint8)

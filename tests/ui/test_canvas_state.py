@@ -123,6 +123,14 @@ def test_compare_pair_prefers_source_of_active(state):
     assert (before.id, after.id) == (base, result)
 
 
+def test_compare_pair_never_shows_a_mask_layer(state):
+    base = state.load_document(img("base"))
+    result = state.add_layer(img("result"), kind="result", source_id=base)
+    state.add_layer(img("mask"), kind="mask", source_id=result)  # e.g. detected scratches on the result
+    before, after = state.compare_pair()
+    assert (before.id, after.id) == (base, result)  # the mask's image layer stands in for it
+
+
 def test_compare_pair_none_with_one_visible_layer(state):
     state.load_document(img("a"))
     assert state.compare_pair() is None

@@ -48,11 +48,6 @@ def is_classical(task: str, model_id: str) -> bool:
     return model_id in CLASSICAL_METHODS.get(task, {})
 
 
-def is_grayscale(pixels: np.ndarray) -> bool:
-    """(H, W, C) integer pixels with R = G = B everywhere."""
-    return bool(np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 0], pixels[..., 2]))
-
-
 def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
 
@@ -173,7 +168,7 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
             out = classical.jpeg_deblock(rgb, token=sub)
     amount = spec.strength * (weight if weight is not None else 1.0)
     result = rgb + (out - rgb) * (amount[..., None] if isinstance(amount, np.ndarray) else amount)
-    if spec.task != "colorize" and is_grayscale(image.pixels):
+    if spec.task != "colorize" and image.is_grayscale:
         result = np.repeat(result.mean(axis=2, keepdims=True), 3, axis=2)  # grayscale in, grayscale out
     if image.has_alpha:
         result = np.concatenate([result, pixels[..., 3:4]], axis=2)  # alpha exactly as it came

@@ -164,6 +164,8 @@ def run_upscale(spec: UpscaleSpec, token: ProgressToken, manifest: ModelManifest
 
     rgb, device = with_oom_fallback(attempt, device, spec.tile, max(image.width, image.height), notes,
                                     f"{image.width}×{image.height} x{spec.scale}")
+    if image.is_grayscale:  # networks tint gray a little (colour models): black-and-white in, black-and-white out
+        rgb = np.repeat(rgb.mean(axis=2, keepdims=True), 3, axis=2)
     if image.has_alpha:
         alpha = _upscale_alpha(pixels[..., 3], spec.scale)
         rgb = np.concatenate([rgb, alpha[..., None]], axis=2)
