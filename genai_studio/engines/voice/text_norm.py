@@ -304,7 +304,7 @@ def _remove_unsupported(text: str, english: bool) -> tuple[str, list[str]]:
             kept.append(ch)
             continue
         cat = unicodedata.category(ch)
-        if cat[0] in "LM" and (not english or _is_latin(ch)):
+        if cat[0] in "LM" and (not english or is_latin(ch)):
             kept.append(ch)
         elif cat[0] == "P" or cat == "Zs":
             kept.append(" ")  # other punctuation reads as a short break at most
@@ -316,7 +316,8 @@ def _remove_unsupported(text: str, english: bool) -> tuple[str, list[str]]:
     return "".join(kept), dropped
 
 
-def _is_latin(ch: str) -> bool:
+def is_latin(ch: str) -> bool:
+    """A Latin letter or a combining mark (accents): what an English voice can read."""
     try:
         return "LATIN" in unicodedata.name(ch) or unicodedata.category(ch)[0] == "M"
     except ValueError:

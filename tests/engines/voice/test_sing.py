@@ -169,3 +169,13 @@ def test_bad_input(joe, lyrics, kwargs, match):
 def test_empty_melody_is_bad_input(joe):
     with pytest.raises(BadInput, match="no notes"):
         sing(Melody(()), "la", joe)
+
+
+def test_words_an_english_voice_cannot_read_are_named(joe):
+    from genai_studio.engines.voice.lyrics import parse_lyrics
+    from genai_studio.engines.voice.sing import _foreign_words_note
+
+    assert _foreign_words_note(parse_lyrics("twin-kle lit-tle star, ca-fé"), joe) == []  # accents are Latin
+    note = _foreign_words_note(parse_lyrics("При-вет мир la la"), joe)
+    assert note == ["this voice sings English; 'Привет', 'мир' are not in its alphabet and will not be sung as "
+                    "written"]
