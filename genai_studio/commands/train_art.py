@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from genai_studio.commands.reporting import run_training
@@ -37,6 +38,8 @@ def register_art(actions: argparse._SubParsersAction) -> argparse.ArgumentParser
                    "the built-in VAE)")
     a.add_argument("--name", default="", help="name of the trained model (default: the folder's name)")
     a.add_argument("--resume", action="store_true", help="continue from the checkpoint in the model folder")
+    a.add_argument("--overwrite", action="store_true", help="train afresh into a model folder that already holds "
+                   "a model (it is replaced)")
     a.add_argument("--sample-every", type=int, default=100, help="steps between sample grids / progress lines")
     a.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     a.add_argument("--seed", type=int, default=0)
@@ -71,11 +74,41 @@ def _builtin_source(data: str | None) -> tuple[str, Path | None] | None:
     return None
 
 
+MAX_BATCH = 1024  # images per step; far beyond any preset's need, and a typo of 100000 would exhaust memory
+
+
+def _check_arguments(args: argparse.Namespace) -> str:
+    """The first problem with the arguments (before any image is read), or ""."""
+    if (args.steps is not None and args.steps < 1) or not 1 <= (args.batch_size or 1) <= MAX_BATCH \
+            or args.lr <= 0 or args.minutes <= 0 or args.sample_every < 1 or args.checkpoint_every < 1:
+        return (f"--steps, --sample-every, --checkpoint-every must be at least 1, --batch-size 1 to {MAX_BATCH}; "
+                "--lr and --minutes positive")
+    if args.seed < 0 or args.threads < 1:
+        return "--seed must be 0 or more and --threads at least 1"
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        return f"{out} is a file; -o names the model folder"
+    if args.data and Path(args.data).is_dir():
+        data = Path(args.data).expanduser().resolve()
+        if out.resolve() == data or data in out.resolve().parents:
+            return f"-o {args.out} is inside the training folder; its samples would become training images"
+    if (out / "checkpoint.json").exists() or any(out.glob("*.safetensors")):
+        if not (args.resume or args.overwrite):
+            return (f"{out} already holds a trained model; --resume continues it, --overwrite replaces it, or "
+                    "choose another -o")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".genai-studio-probe-"):
+            pass
+    except OSError as exc:
+        return f"cannot write the model folder {out}: {exc.strerror or exc}"
+    return ""
+
+
 def cmd_train_art(args: argparse.Namespace) -> int:
-    if (args.steps is not None and args.steps < 1) or (args.batch_size or 1) < 1 or args.lr <= 0 \
-            or args.minutes <= 0 or args.sample_every < 1 or args.checkpoint_every < 1:
-        print("error: --steps, --batch-size, --sample-every, --checkpoint-every must be at least 1; --lr and "
-              "--minutes positive", file=sys.stderr)
+    problem = _check_arguments(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     builtin = _builtin_source(args.data)
     if builtin is not None and args.family == "vae":

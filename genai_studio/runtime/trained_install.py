@@ -91,7 +91,9 @@ def install_trained(user_dir: Path, source: Path, taken_ids: set[str], sha256, n
         for f in manifest.files:
             (staging / f.name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(folder / f.name, staging / f.name)
-        write_manifest(replace(manifest, id=model_id, name=display), staging / TRAINED_MANIFEST)
+        # remember the training folder: retraining it replaces this model, another folder never does
+        source = replace(manifest.source, original_path=str(folder.resolve()))
+        write_manifest(replace(manifest, id=model_id, name=display, source=source), staging / TRAINED_MANIFEST)
         staging.rename(user_dir / model_id)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from genai_studio.core.art_train_jobs import TrainArtResult
 from genai_studio.core.errors import StudioError
 from genai_studio.core.jobs import JobEvent, JobState
@@ -44,15 +46,20 @@ class TrainToolsMixin:
         """Put the finished model in the model store and select it in the Generate tab."""
         try:
             existing = self.store.find(result.model_id)
-            if existing is not None and existing.removable:
+            retrained = existing is not None and existing.removable and (
+                existing.manifest.source.original_path == str(Path(result.model_dir).resolve()))
+            if retrained:
                 self.store.remove(existing.id)  # a re-trained model replaces its older self
-            entry = self.store.install_trained(result.model_dir)
+            entry = self.store.install_trained(result.model_dir)  # else: a new id beside the other model
         except StudioError as exc:
             self.train_panel.finished(f"Trained, but not added to the models: {exc.message}")
             self.show_error("Model not installed", f"{exc.message}\nThe model is in {result.model_dir}.")
             return
         early = " (stopped early)" if result.stopped_early else ""
         notes = f" {' '.join(result.notes)}" if result.notes else ""
+        if existing is not None and not retrained:
+            notes += (f" Another model already had the id '{existing.id}', so it was kept and this one is "
+                      f"'{entry.id}'.")
         self.train_panel.finished(f"Done{early}: {result.steps_done} steps. \"{entry.name}\" is in the Generate "
                                   f"tab and the model manager.{notes}")
         self.refresh_generators()

@@ -41,3 +41,28 @@ def test_a_20_step_run_writes_the_model_and_resume_goes_on(tmp_path, capsys):
     assert main([*args[:-8], "--steps", "24", "--device", "cpu", "--resume"]) == 0
     assert "resuming gan training at step 20/24" in capsys.readouterr().out
     assert main([*args[:-8], "--family", "vae", "--resume"]) == 2
+    # a finished model is never overwritten by accident
+    assert main(args) == 2
+    assert "already holds a trained model; --resume continues it, --overwrite replaces it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--seed", "-1"], "--seed must be 0 or more"),
+    (["--threads", "-1"], "--threads at least 1"),
+    (["--batch-size", "100000"], "--batch-size 1 to 1024"),
+])
+def test_bad_numbers_are_refused_before_the_folder_is_read(tmp_path, capsys, extra, message):
+    assert main(["train", "art", "--data", str(tmp_path / "never-read"), "--family", "gan", "-o",
+                 str(tmp_path / "m"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_the_model_folder_must_be_writable_and_outside_the_images(tmp_path, capsys):
+    folder = make_shapes(tmp_path / "shapes", 12, labelled=False)
+    assert main(["train", "art", "--data", str(folder), "--family", "gan", "-o", str(folder / "model")]) == 2
+    assert "is inside the training folder" in capsys.readouterr().err
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    assert main(["train", "art", "--data", str(folder), "--family", "gan", "-o", str(blocker)]) == 2
+    assert "is a file; -o names the model folder" in capsys.readouterr().err

@@ -90,7 +90,12 @@ def test_train_pause_resume_and_the_model_generates(qtbot, window, tmp_path):
     assert gen.results.count() == 2 and "circle" in gen.words.text()
 
 
-def test_stop_keeps_a_usable_model(qtbot, window, tmp_path):
+def test_stop_keeps_a_usable_model_beside_another_with_the_same_name(qtbot, window, tmp_path):
+    from genai_studio.paths import BUILTIN_MODELS_DIR
+
+    # a different model already called "Stopped early" (installed from elsewhere) must survive this run
+    other = window.store.install_trained(BUILTIN_MODELS_DIR / "art-emoji-vae.json", name="Stopped early")
+    assert other.id == "stopped-early"
     panel = window.train_panel
     _configure(panel, _shapes(tmp_path / "shapes"), "Stopped early", "gan", 100000)
     panel.start()
@@ -99,8 +104,9 @@ def test_stop_keeps_a_usable_model(qtbot, window, tmp_path):
     record = _wait_finished(qtbot, window)
     assert record.state is JobState.DONE, record.message
     assert record.result.stopped_early and record.result.steps_done < 100000
-    assert window.store.get("stopped-early").weight_path.is_file()
-    assert "stopped early" in panel.status.text()
+    assert window.store.get("stopped-early").weight_path == other.weight_path  # kept, untouched
+    assert window.store.get("stopped-early-2").weight_path.is_file()
+    assert "stopped early" in panel.status.text() and "this one is 'stopped-early-2'" in panel.status.text()
 
 
 def test_cancel_keeps_the_checkpoint_for_continuing(qtbot, window, tmp_path):
