@@ -128,14 +128,20 @@ class ProjectWorkflow(QObject):
 
     # ----- crash recovery ------------------------------------------------------------------------
     def offer_recovery(self) -> bool:
-        """At startup: offer the newest autosave left by a crashed or killed session. True if recovered."""
+        """At startup: offer the newest autosave left by a crashed or killed session. True if recovered.
+
+        Only the session offered is recovered or discarded: older ones (two sessions were killed) stay on disk
+        and are offered at the next start, one per start, so no unsaved work is deleted unseen."""
         sessions = find_recoverable(self.autosave.directory)
         if not sessions:
             return False
-        newest = sessions[0]
+        newest, older = sessions[0], len(sessions) - 1
+        kept = (f"; {older} older unsaved session{'s are' if older > 1 else ' is'} kept and offered at the next "
+                "start") if older else ""
         if not self.ask_recover(newest):
-            for session in sessions:
-                session.discard()
+            newest.discard()
+            if older:
+                self.status.emit(f"Discarded the last autosave{kept}")
             return False
         try:
             doc = load_project(newest.project_file)
@@ -144,11 +150,10 @@ class ProjectWorkflow(QObject):
             return False
         apply_document(doc, self.canvas, self.timeline)
         self._set_path(newest.original_path, unsaved=True)
-        for session in sessions:
-            session.discard()
+        newest.discard()
         self.autosave.mark_changed()
         self.autosave.save_now()  # the recovered work is now this session's autosave
-        self.status.emit("Recovered your unsaved work from the last autosave")
+        self.status.emit(f"Recovered your unsaved work from the last autosave{kept}")
         return True
 
     def shutdown(self) -> None:

@@ -290,3 +290,29 @@ def test_a_saved_result_can_be_rerun_after_reopening(window, tmp_path, qtbot):
     again = window.canvas_state.layers[-1]
     assert again.spec == result.spec and again.source_id == result.source_id
     assert np.array_equal(again.image.pixels, result.image.pixels)  # same job, same pixels
+
+
+def test_recovering_one_session_keeps_the_other_crashed_sessions(window, tmp_path):
+    """Two sessions were killed: the newest is offered; the older one is neither recovered over it nor deleted
+    unseen, but stays to be offered at the next start (also when the user declines the newest)."""
+    import json
+    import shutil
+
+    from genai_studio.runtime.autosave import find_recoverable
+
+    window.canvas.open_files([_png(tmp_path / "a.png")])
+    autosave = window.project.autosave
+    autosave.save_now(background=False)
+    own = autosave.directory / f"session-{os.getpid()}"
+    for fake_pid, saved_at in ((2**22 + 101, 100.0), (2**22 + 102, 200.0), (2**22 + 103, 300.0)):
+        info = json.loads(own.with_suffix(".json").read_text(encoding="utf-8"))
+        info.update(pid=fake_pid, saved_at=saved_at)
+        (autosave.directory / f"session-{fake_pid}.json").write_text(json.dumps(info), encoding="utf-8")
+        shutil.copyfile(own.with_suffix(".gstudio"), autosave.directory / f"session-{fake_pid}.gstudio")
+    offered = []
+    window.project.ask_recover = lambda session: offered.append(session.saved_at) or False  # declined
+    assert not window.project.offer_recovery()
+    window.project.ask_recover = lambda session: offered.append(session.saved_at) or True
+    assert window.project.offer_recovery()
+    assert offered == [300.0, 200.0]
+    assert [s.saved_at for s in find_recoverable(autosave.directory)] == [100.0]  # still there for next time
