@@ -49,6 +49,18 @@ def _slug(prompt: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "emoji"
 
 
+def _refuse_overwriting_inputs(out: Path, slug: str, seed: int, inputs: list[str]) -> None:
+    """The images a run writes are ``<slug>-<seed>-NN.png``, grid.png and walk.gif in ``out``: an input image
+    (walk end, --around) with one of those names there would be replaced by the run's own output."""
+    for given in inputs:
+        path = Path(given)
+        if path.exists() and out.exists() and path.resolve().parent == out.resolve() and (
+                path.name in ("grid.png", "walk.gif") or re.fullmatch(rf"{re.escape(slug)}-{seed}-\d\d+\.png",
+                                                                      path.name)):
+            raise BadInput(f"{path.name} in {out} would be overwritten by this run's output; write to another "
+                           "folder (-o) or use another --seed")
+
+
 def _generate(args: argparse.Namespace) -> int:
     from genai_studio.core.art_generate_jobs import GenerateSpec
     from genai_studio.core.progress import CancelToken
@@ -80,9 +92,10 @@ def _generate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     out = Path(args.out)
+    slug = _slug(args.prompt)
+    _refuse_overwriting_inputs(out, slug, args.seed, [p for p in (*(args.walk or ()), args.around) if p])
     out.mkdir(parents=True, exist_ok=True)
     result = JobRunner(store)(spec, CancelToken(progress_printer("generate", args.quiet)))
-    slug = _slug(args.prompt)
     for i, image in enumerate(result.images):
         save_image(image, out / f"{slug}-{args.seed}-{i + 1:02d}.png", provenance=spec.to_json())
     save_image(result.grid(), out / "grid.png", provenance=spec.to_json())

@@ -44,6 +44,7 @@ def cmd_style(args: argparse.Namespace) -> int:
 
 
 def _stylize(args: argparse.Namespace) -> int:
+    from genai_studio.commands.image_pairs import check_image_output
     from genai_studio.commands.restore import mask_from_image
     from genai_studio.core.art_jobs import StyleSpec
     from genai_studio.core.progress import CancelToken
@@ -64,7 +65,10 @@ def _stylize(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    for given in filter(None, (args.input, args.style_image, args.mask)):
+        if out.exists() and out.resolve() == Path(given).resolve():
+            raise BadInput(f"-o {out.name} is one of the inputs; choose another name so the original is kept")
+    check_image_output(out)
     result = JobRunner(ModelStore())(spec, CancelToken(progress_printer(Path(args.input).name, args.quiet)))
     save_image(result.image, out, provenance=spec.to_json())
     if not args.quiet:

@@ -54,3 +54,13 @@ def test_train_art_cli_on_a_tiny_data_dir(tmp_path, capsys):
     assert manifest.source.command == (f"genai-studio train art --family vae -o {out} --steps 2 --minutes 18 "
                                        f"--seed 0 --data {tmp_path / 'data'} --batch-size 4 --threads 1")
     assert "after 2 steps" in capsys.readouterr().out
+
+
+def test_huge_seeds_work_and_a_walk_never_overwrites_its_own_ends(tmp_path, capsys):
+    out = tmp_path / "gen"
+    assert main(["generate", "-o", str(out), "--count", "2", "--seed", "20000000000000", "--quiet"]) == 0
+    ends = sorted(out.glob("emoji-20000000000000-*.png"))
+    before = [p.read_bytes() for p in ends]
+    assert main(["generate", "-o", str(out), "--seed", "20000000000000", "--walk", *map(str, ends), "--quiet"]) == 2
+    assert "would be overwritten by this run's output" in capsys.readouterr().err
+    assert [p.read_bytes() for p in ends] == before

@@ -65,3 +65,12 @@ def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys):
     assert main(["style", str(tmp_path / "missing.png"), "-o", str(out), "--style", "ember", "--quiet"]) == 2
     assert "does not exist" in _one_error(capsys)
     assert not out.exists()
+
+
+def test_the_output_may_not_be_an_input(tmp_path, capsys):
+    src = _png(tmp_path / "photo.png")
+    original = src.read_bytes()
+    assert main(["style", str(src), "-o", str(src), "--style", STYLE_NAMES[0], "--quiet"]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err and src.read_bytes() == original
+    assert main(["style", str(src), "-o", str(tmp_path / "x.gif"), "--style", STYLE_NAMES[0], "--quiet"]) == 2
+    assert "'.gif' is not a supported image type" in capsys.readouterr().err

@@ -54,7 +54,8 @@ def run_generate(spec: GenerateSpec, token: ProgressToken, manifest: ModelManife
         batch = []
         for i in range(first, min(spec.count, first + BATCH)):
             # one generator per image: image i of seed s is the same whatever the count
-            g = torch.Generator().manual_seed(spec.seed * 1_000_003 + i)
+            # wrapped into torch's seed range: big seeds (valid up to 2**63) overflowed it; small ones are unchanged
+            g = torch.Generator().manual_seed((spec.seed * 1_000_003 + i) % 2**63)
             if spec.around is None:
                 batch.append(gen.sample(cond, g, spec.temperature, spec.guidance))
             else:
