@@ -60,6 +60,9 @@ class CanvasState(QObject):
         self._layers: tuple[Layer, ...] = ()
         self._active_id: int | None = None
         self._next_id = 1  # ids are never reused, so undo/redo can restore a layer under its old id
+        # bumped whenever another document replaces this one (open, new, clear): a job's result belongs to
+        # the document it was started on, and a layer id alone cannot tell (an opened project reuses ids)
+        self.document_serial = 0
 
     # ------------------------------------------------------------------------------------- queries
 
@@ -123,6 +126,7 @@ class CanvasState(QObject):
 
     def load_document(self, image: ImageBuffer, name: str | None = None) -> int:
         """Replace every layer with one base image layer; returns its id."""
+        self.document_serial += 1
         layer = self._new_layer(image, name, "image", None)
         self._push(f"Open {layer.name}", (layer,), layer.id)
         return layer.id
@@ -174,11 +178,13 @@ class CanvasState(QObject):
 
     def clear(self) -> None:
         """Remove every layer (undoable)."""
+        self.document_serial += 1
         if self._layers:
             self._push("Clear canvas", (), None)
 
     def replace_all(self, layers: Sequence[Layer], active_id: int | None) -> None:
         """Load a whole document (opening a project): not undoable, so the history starts empty."""
+        self.document_serial += 1
         ids = [layer.id for layer in layers]
         if len(set(ids)) != len(ids):
             raise ValueError("layer ids must be unique")

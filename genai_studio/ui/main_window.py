@@ -49,6 +49,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.player = AudioPlayer(self)
         self.player.set_output_device(self.settings.audio_output_device)
         self._job_sources: dict[int, int | None] = {}  # job id → canvas layer the job was made from
+        self._job_documents: dict[int, int] = {}  # job id → canvas document serial when it was submitted
 
         self.canvas = CanvasPane(self.canvas_state)
         self.timeline = TimelinePane(self.timeline_state, self.player)
@@ -220,12 +221,21 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
             self.piano_roll_dock.hide()
 
     def _on_job_event(self, event: JobEvent) -> None:
+        try:
+            self._dispatch_job_event(event)
+        finally:
+            if event.state.finished:
+                self._job_documents.pop(event.job_id, None)
+
+    def _dispatch_job_event(self, event: JobEvent) -> None:
         if (self._on_voice_event(event) or self._on_restore_event(event) or self._on_generate_event(event)
                 or self._on_train_event(event)):
             return
         if event.state is JobState.DONE and isinstance(event.result, ImageResult):
             result: ImageResult = event.result
             source = self._job_sources.pop(event.job_id, None)
+            if not self.still_same_document(event.job_id, result.spec.title):
+                return
             if not self.canvas_state.has_layer(source):
                 source = None  # the source layer was deleted while the job ran
             self.canvas_state.add_layer(result.image, result.image.name, kind="result", source_id=source,
@@ -242,6 +252,16 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
             self.statusBar().showMessage(f"Job failed: {event.message}", 10000)
         elif event.state is JobState.CANCELLED:
             self._job_sources.pop(event.job_id, None)
+
+    def still_same_document(self, job_id: int, title: str) -> bool:
+        """Whether the canvas still shows the document an image job was started on; if not, say so (its result
+        must not land in another image or project)."""
+        serial = self._job_documents.get(job_id, self.canvas_state.document_serial)
+        if serial == self.canvas_state.document_serial:
+            return True
+        self.statusBar().showMessage(f"{title} finished after its image was closed, so its result was not added "
+                                     "to this one; run it again on the new image if you need it", 15000)
+        return False
 
     # ----- dialogs -------------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:

@@ -142,6 +142,8 @@ class RestoreToolsMixin:
             self.statusBar().showMessage(f"Job failed: {event.message}", 10000)
         if event.state is not JobState.DONE:
             return True
+        if job.purpose != "batch" and not self.still_same_document(event.job_id, event.result.spec.title):
+            return True
         if job.source_id is not None and not self.canvas_state.has_layer(job.source_id):
             job.source_id = None  # the source layer was deleted while the job ran: still keep the result
         result = event.result

@@ -30,6 +30,7 @@ class ToolPanelsMixin:
         layer = self.canvas_state.active_layer()
         job_id = self.controller.submit(spec)
         self._job_sources[job_id] = None if layer is None else layer.id
+        self._job_documents[job_id] = self.canvas_state.document_serial
         self.jobs_dock.show()
         self.statusBar().showMessage(f"Queued: {spec.title}", 4000)
         return job_id
@@ -73,6 +74,7 @@ class ToolPanelsMixin:
 
     def submit_job(self, spec) -> int:
         job_id = self.controller.submit(spec)
+        self._job_documents[job_id] = self.canvas_state.document_serial
         self.jobs_dock.show()
         self.jobs_dock.raise_()
         self.statusBar().showMessage(f"Queued: {spec.title}", 4000)

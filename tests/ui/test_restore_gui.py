@@ -496,3 +496,30 @@ def test_the_restore_panel_passes_the_scratch_sensitivity(qtbot):
     panel.set_task("scratches")
     panel.sensitivity.setValue(80)
     assert panel.build_spec().sensitivity == pytest.approx(0.8)
+
+
+def test_a_result_never_lands_in_a_document_opened_while_its_job_ran(qtbot, tmp_path, studio_home):
+    import threading
+
+    release = threading.Event()
+
+    def slow_engine(spec, token):
+        release.wait(20)
+        return fake_engine(spec, token)
+
+    window = make_window(qtbot, tmp_path, slow_engine)
+    try:
+        window.canvas_state.load_document(photo(name="first"))
+        window.restore_panel.run_button.click()  # denoise the whole first image
+        window.canvas_state.load_document(photo(name="second"))  # the user opens another image meanwhile
+        release.set()
+        wait_jobs(qtbot, window, 1)
+        qtbot.wait(50)
+        assert [layer.name for layer in window.canvas_state.layers] == ["second"]
+        assert "its result was not added" in window.statusBar().currentMessage()
+        window.restore_panel.run_button.click()  # on the document it was started on, it lands as before
+        wait_jobs(qtbot, window, 2)
+        qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=5000)
+    finally:
+        window.controller.shutdown()
+        window.project.shutdown()
