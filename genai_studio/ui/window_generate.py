@@ -12,6 +12,7 @@ class GenerateToolsMixin:
 
     def _new_generate_panel(self) -> GeneratePanel:
         panel = GeneratePanel()
+        panel.device = self.settings.device
         panel.submit_requested.connect(self.submit_job)
         panel.error.connect(self.show_error)
         panel.add_to_canvas.connect(self.add_generated_layers)

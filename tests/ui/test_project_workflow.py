@@ -201,6 +201,10 @@ def test_preferences_take_effect_and_persist(window, tmp_path):
         assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() > before
         assert window.project.autosave.interval_ms == 5 * 60_000
         assert window.upscale_panel.device_combo.currentData() == "cpu"
+        # every panel's next job runs on the new device, without a restart
+        assert {p.device for p in (window.restore_panel, window.recipe_panel, window.style_panel,
+                                   window.generate_panel)} == {"cpu"}
+        assert window.generate_panel.build_spec().device == "cpu"
         assert window.store.user_dir == models
         stored = load_settings()
         assert (stored.theme, stored.autosave_minutes, stored.device, stored.models_dir) == \

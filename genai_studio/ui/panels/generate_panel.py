@@ -54,6 +54,7 @@ class GeneratePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._images: list[ImageBuffer] = []
+        self.device = "auto"  # the window sets the Preferences device
         box = QGroupBox("Generate")
         self.model = QComboBox()
         self.model.setToolTip("Which generator draws: the built-ins, or one you trained (Image ▸ Train Generator on a Folder…)")
@@ -179,7 +180,7 @@ class GeneratePanel(QWidget):
     def build_spec(self) -> GenerateSpec:
         return GenerateSpec(model_id=self.model_id, prompt=self.prompt.text(), count=self.count.value(),
                             seed=self.seed.value(), temperature=self.temperature.value(),
-                            guidance=self.guidance.value(), size=self.size.value())
+                            guidance=self.guidance.value(), size=self.size.value(), device=self.device)
 
     def generate(self) -> None:
         try:
@@ -228,7 +229,7 @@ class GeneratePanel(QWidget):
             return
         try:
             spec = LatentWalkSpec(a=chosen[0], b=chosen[1], prompt=self.prompt.text(), steps=self.steps.value(),
-                                  size=self.size.value(), model_id=self.model_id)
+                                  size=self.size.value(), model_id=self.model_id, device=self.device)
         except ValueError as exc:
             self.error.emit("Cannot walk", str(exc))
             return
