@@ -367,3 +367,11 @@ def test_layers_panel_edits_go_through_state(pane):
     assert [layer.name for layer in pane.state.layers] == ["top"]
     pane.state.undo_stack.undo()
     assert panel.list.count() == 2
+
+
+def test_export_suggests_a_name_that_is_not_the_source_file():
+    from genai_studio.ui.canvas.pane import export_stem
+
+    assert export_stem("rgba.png pale-ink") == "rgba pale-ink"  # was "rgba": the original file itself
+    assert export_stem("photo.JPG x4") == "photo x4"
+    assert export_stem("a/b:c.png") == "a-b-c" and export_stem(".png") == "image"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def describe(image: ImageBuffer) -> str:
     """e.g. "1920×1080, 16-bit" (+ ", alpha")."""
     alpha = ", alpha" if image.has_alpha else ""
     return f"{image.width}×{image.height}, {image.bit_depth}-bit{alpha}"
+
+
+def export_stem(layer_name: str) -> str:
+    """A file stem for exporting a layer: its whole name with image extensions dropped wherever they sit
+    ("photo.png x4" → "photo x4"), so a result is never offered its source file's name to overwrite."""
+    stem = re.sub(r"\.(png|jpe?g|webp|tiff?|bmp)\b", "", layer_name, flags=re.IGNORECASE)
+    stem = re.sub(r'[\\/:*?"<>|]+', "-", stem).strip(" .")
+    return stem or "image"
 
 
 class CanvasPane(QWidget):
@@ -202,7 +211,7 @@ class CanvasPane(QWidget):
         if layer is None:
             self.error.emit("Nothing to export", "Open or select a layer first.")
             return
-        suggested = str(Path(self._last_dir or ".") / f"{Path(layer.name).stem or 'image'}.png")
+        suggested = str(Path(self._last_dir or ".") / f"{export_stem(layer.name)}.png")
         path, _ = QFileDialog.getSaveFileName(self, "Export Layer", suggested, IMAGE_FILE_FILTER)
         if not path:
             return
