@@ -35,10 +35,11 @@ class GenerateToolsMixin:
         return False
 
     def add_generated_layers(self, images) -> None:
-        """Each chosen image becomes a layer; several at once are one undo step."""
+        """Each chosen image becomes a layer carrying the job that made it (exported files embed it); several
+        at once are one undo step."""
         self.undo_stack.beginMacro(f"Add {len(images)} generated image(s)")
         for image in images:
-            self.canvas_state.add_layer(image, image.name)
+            self.canvas_state.add_layer(image, image.name, spec=self.generate_panel.result_spec)
         self.undo_stack.endMacro()
 
     def _show_generate(self) -> None:

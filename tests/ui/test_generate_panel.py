@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from genai_studio.core.jobs import JobState
 
 
@@ -27,6 +29,8 @@ def test_generate_shows_a_grid_and_adds_chosen_images_as_layers(qtbot, window):
     panel.add_selected()
     layers = window.canvas_state.layers
     assert len(layers) == 2 and layers[0].image.width == 64
+    # each layer carries the job that made it, so an exported file embeds its provenance
+    assert layers[0].spec["type"] == "GenerateSpec" and layers[0].spec["prompt"] == "smiling cat zorblax"
     window.undo_stack.undo()
     assert window.canvas_state.is_empty  # both layers were one undo step
 
@@ -62,7 +66,8 @@ def test_variations_stay_near_and_a_walk_exports_as_gif(qtbot, window, tmp_path)
     assert near < far / 2  # variations sit close to the chosen image
     panel.results.clearSelection()
     panel._images = [first, third]  # walk between the first and third originals
-    panel.show_result(type("R", (), {"images": (first, third), "used_words": (), "unknown_words": ()})())
+    shown = window.controller.jobs[max(window.controller.jobs)].result  # a real result, showing two images
+    panel.show_result(replace(shown, images=(first, third)))
     panel.results.item(0).setSelected(True)
     panel.results.item(1).setSelected(True)
     panel.steps.setValue(5)

@@ -54,6 +54,7 @@ class GeneratePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._images: list[ImageBuffer] = []
+        self.result_spec: dict | None = None  # the job that made the shown images (JSON), for provenance
         self.device = "auto"  # the window sets the Preferences device
         box = QGroupBox("Generate")
         self.model = QComboBox()
@@ -193,6 +194,7 @@ class GeneratePanel(QWidget):
     def show_result(self, result: GenerateResult) -> None:
         """Replace the thumbnails with ``result``'s images and say which prompt words were used or unknown."""
         self._images = list(result.images)
+        self.result_spec = result.spec.to_json()
         self.results.clear()
         for i, image in enumerate(self._images):
             item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(image, THUMB_PX))), str(i + 1))
