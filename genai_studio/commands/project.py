@@ -61,7 +61,7 @@ def format_info(info: dict[str, Any]) -> str:
         active = "  (active)" if layer["id"] == info["active_layer_id"] else ""
         alpha = "RGBA" if layer["channels"] == 4 else "RGB"
         flags = "" if layer["visible"] else ", hidden"
-        spec = ", re-runnable" if layer["has_spec"] else ""
+        spec = f", made by {layer.get('job') or 'a job'}" if layer["has_spec"] else ""
         lines.append(f"    {layer['id']:>3}  {layer['name']}  [{layer['kind']}{flags}{spec}]  "
                      f"{layer['width']}×{layer['height']} {alpha} {layer['bit_depth']}-bit{active}")
     t = info["timeline"]

@@ -167,7 +167,9 @@ def read_project_info(path: str | os.PathLike[str]) -> dict[str, Any]:
             head = read_head(zf, members[entry["asset"]], name, 64)
             width, height, channels, depth = png_header(head, entry["asset"], name)
             layers.append({k: entry[k] for k in ("id", "name", "kind", "visible", "source_id", "asset")}
-                          | {"has_spec": entry["spec"] is not None, "width": width, "height": height,
+                          | {"has_spec": entry["spec"] is not None,
+                             "job": (entry["spec"] or {}).get("type", "") if isinstance(entry["spec"], dict) else "",
+                             "width": width, "height": height,
                              "channels": channels, "bit_depth": depth})
         tracks = []
         for tr in manifest["timeline"]["tracks"]:

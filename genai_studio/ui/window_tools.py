@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from genai_studio.core.art_jobs import StyleSpec
 from genai_studio.core.jobs import MelodyGenerateSpec, MelodyInterpolateSpec, MelodyResult, UpscaleSpec
+from genai_studio.core.restore_jobs import RestoreSpec
 from genai_studio.ui.panels.melody_panel import MelodyPanel
 from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
 
 DEFAULT_UPSCALE_MODEL = "realesrgan-x4plus"
+# Jobs "Re-run Job of This Result" can repeat: the settings taken from a result layer's recorded spec
+RERUNNABLE_FIELDS = {
+    "UpscaleSpec": ("model_id", "scale", "tile", "tile_overlap", "device"),
+    "StyleSpec": ("style", "strength", "preserve_colors", "max_side", "device"),
+    "RestoreSpec": ("task", "model_id", "strength", "tile", "sensitivity", "device"),
+}
+RERUN_SPECS = {"UpscaleSpec": UpscaleSpec, "StyleSpec": StyleSpec, "RestoreSpec": RestoreSpec}
 
 
 def upscale_choices(store) -> list[UpscaleModelChoice]:
@@ -133,21 +142,31 @@ class ToolPanelsMixin:
         self.tools.setCurrentIndex(0)
 
     def rerun_active_result(self) -> int | None:
-        """Run the job that made the active result layer again, on its source layer, with the same settings."""
+        """Run the job that made the active result layer again, on its source layer, with the same settings
+        (upscale, style and restore results; a job that used a mask or a style image cannot be repeated from
+        the project, which keeps only the record of them, not their pixels)."""
         layer = self.canvas_state.active_layer()
-        spec = getattr(layer, "spec", None)
-        if layer is None or not spec or spec.get("type") != "UpscaleSpec":
-            self.show_error("Nothing to re-run", "Select a result layer made by a job (for example an upscale).")
+        spec = getattr(layer, "spec", None) or {}
+        kind = spec.get("type")
+        if layer is None or kind not in RERUNNABLE_FIELDS:
+            self.show_error("Nothing to re-run", "Select a result layer made by an upscale, style or restore job.")
             return None
         if not self.canvas_state.has_layer(layer.source_id):
             self.show_error("Cannot re-run", "The layer this result was made from has been deleted.")
             return None
+        used = [what for key, what in (("mask", "a mask"), ("style_image", "a style image")) if spec.get(key)]
+        if used:
+            self.show_error("Cannot re-run", f"This result used {' and '.join(used)}, which the project does not "
+                            "keep; run it again from its panel.")
+            return None
         source = self.canvas_state.layer(layer.source_id)
-        fields = {k: spec[k] for k in ("model_id", "scale", "tile", "tile_overlap", "device") if k in spec}
+        fields = {k: spec[k] for k in RERUNNABLE_FIELDS[kind] if k in spec}
         try:
-            new_spec = UpscaleSpec(image=source.image, **fields)
+            new_spec = RERUN_SPECS[kind](image=source.image, **fields)
         except ValueError as exc:
             self.show_error("Cannot re-run", str(exc))
             return None
         self.canvas_state.set_active(source.id)
-        return self.submit_upscale(new_spec)
+        if kind == "UpscaleSpec":
+            return self.submit_upscale(new_spec)
+        return self.submit_style(new_spec) if kind == "StyleSpec" else self.submit_restore(new_spec)

@@ -45,7 +45,7 @@ def test_info_text_summary(project, capsys):
     assert f"project format  {SCHEMA_VERSION} (current)" in out
     assert "layers          2" in out
     assert "Photo  [image]  64×48 RGBA 8-bit" in out
-    assert "Upscaled  [result, hidden, re-runnable]  16×16 RGB 16-bit  (active)" in out
+    assert "Upscaled  [result, hidden, made by UpscaleSpec]  16×16 RGB 16-bit  (active)" in out
     assert "48000 Hz, 90 BPM, D minor, 6/8" in out
     assert "tracks          2, 2 clips, 1.50 s of audio" in out
     assert "Drums  [gain 0.5, muted]  1 clip" in out

@@ -320,3 +320,26 @@ def test_recovering_one_session_keeps_the_other_crashed_sessions(window, tmp_pat
     assert window.project.offer_recovery()
     assert offered == [300.0, 200.0]
     assert [s.saved_at for s in find_recoverable(autosave.directory)] == [100.0]  # still there for next time
+
+
+def test_restore_results_rerun_and_a_masked_job_says_why_it_cannot(window, tmp_path, qtbot):
+    from genai_studio.core.restore_jobs import CLASSICAL
+
+    window.canvas.open_files([_png(tmp_path / "a.png", w=48, h=40)])
+    panel = window.restore_panel
+    panel.set_task("denoise")
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData(CLASSICAL))
+    panel.strength.setValue(70)
+    panel.submit()
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=60000)
+    result = window.canvas_state.layers[-1]
+    assert window.rerun_active_result() is not None
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 3, timeout=60000)
+    again = window.canvas_state.layers[-1]
+    assert again.spec["strength"] == 0.7 and again.source_id == result.source_id
+    assert np.array_equal(again.image.pixels, result.image.pixels)  # same job, same pixels
+    errors = []
+    window.show_error = lambda title, message: errors.append(message)
+    masked = {**again.spec, "mask": {"mask": "layer", "covered": 0.25}}  # as a masked run records it
+    window.canvas_state.add_layer(again.image, "masked", kind="result", source_id=again.source_id, spec=masked)
+    assert window.rerun_active_result() is None and "used a mask" in errors[-1]
