@@ -24,8 +24,12 @@ def test_generate_shows_a_grid_and_adds_chosen_images_as_layers(qtbot, window):
     qtbot.waitUntil(lambda: panel.results.count() == 4, timeout=5000)
     assert "Unknown (ignored): zorblax" in panel.words.text() and "cat" in panel.words.text()
     assert window.canvas_state.is_empty  # results wait in the panel until chosen
+    assert not panel.add_button.isEnabled() and not panel.vary_button.isEnabled()  # nothing selected yet
+    assert panel.gif_button.isEnabled() and panel.frames_button.isEnabled()
     panel.results.item(0).setSelected(True)
+    assert panel.add_button.isEnabled() and panel.vary_button.isEnabled() and not panel.walk_button.isEnabled()
     panel.results.item(2).setSelected(True)
+    assert panel.walk_button.isEnabled() and not panel.vary_button.isEnabled()
     panel.add_selected()
     layers = window.canvas_state.layers
     assert len(layers) == 2 and layers[0].image.width == 64
@@ -95,3 +99,12 @@ def test_the_model_box_lists_built_in_generators_and_drives_the_job(qtbot, windo
     panel.generate()
     _wait_done(qtbot, window, 1)
     assert window.controller.jobs[max(window.controller.jobs)].spec.model_id == "art-icons-vae"
+
+
+def test_result_actions_wait_for_results(qtbot):
+    from genai_studio.ui.panels.generate_panel import GeneratePanel
+
+    panel = GeneratePanel()
+    qtbot.addWidget(panel)
+    buttons = (panel.add_button, panel.vary_button, panel.walk_button, panel.gif_button, panel.frames_button)
+    assert not any(b.isEnabled() for b in buttons)

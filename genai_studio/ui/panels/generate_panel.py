@@ -105,6 +105,7 @@ class GeneratePanel(QWidget):
         self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results.itemDoubleClicked.connect(lambda item: self.add_to_canvas.emit([self._image(item)]))
+        self.results.itemSelectionChanged.connect(self._sync_buttons)
         self.words = QLabel()
         self.words.setWordWrap(True)
         self.add_button = QPushButton("Add selected to canvas")
@@ -144,6 +145,7 @@ class GeneratePanel(QWidget):
         export_row.addWidget(self.gif_button)
         export_row.addWidget(self.frames_button)
         layout.addLayout(export_row)
+        self._sync_buttons()
 
     def set_models(self, choices: list[GeneratorChoice]) -> None:
         """Fill the Model box, keeping the current choice when it is still there."""
@@ -200,6 +202,7 @@ class GeneratePanel(QWidget):
             item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(image, THUMB_PX))), str(i + 1))
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.results.addItem(item)
+        self._sync_buttons()
         parts = [f"Used: {', '.join(result.used_words) or 'no prompt words'}"]
         if result.unknown_words:
             parts.append(f"Unknown (ignored): {', '.join(result.unknown_words)}")
@@ -263,8 +266,11 @@ class GeneratePanel(QWidget):
 
         try:
             write(self._images, target)
-        except (StudioError, OSError) as exc:
-            self.error.emit(failure, getattr(exc, "message", None) or str(exc))
+        except StudioError as exc:
+            self.error.emit(failure, exc.message)
+            return False
+        except OSError as exc:  # "Read-only file system: /path", not "[Errno 30] …"
+            self.error.emit(failure, f"{exc.strerror or exc}: {exc.filename or target}")
             return False
         return True
 
@@ -275,6 +281,15 @@ class GeneratePanel(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Save frames into folder")
         if folder:
             self.save_frames(folder)
+
+    def _sync_buttons(self) -> None:
+        """Each result action is available only when it has something to work on."""
+        selected = len(self.results.selectedItems())
+        self.add_button.setEnabled(selected >= 1)
+        self.vary_button.setEnabled(selected == 1)
+        self.walk_button.setEnabled(selected == 2)
+        self.gif_button.setEnabled(len(self._images) >= 2)
+        self.frames_button.setEnabled(bool(self._images))
 
     def _image(self, item: QListWidgetItem) -> ImageBuffer:
         return self._images[int(item.data(Qt.ItemDataRole.UserRole))]
