@@ -21,9 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", help="output folder for the PNGs (created)")
     p.add_argument("--model", default=DEFAULT_GENERATOR, help=f"generator model id (default {DEFAULT_GENERATOR})")
     p.add_argument("--prompt", default="", help="words from the emoji names, e.g. \"smiling cat face\"")
-    p.add_argument("--count", type=int, default=4, help=f"images to make, 1–{MAX_COUNT} (default 4)")
+    # defaults of options a walk does not use are None, so a walk can tell they were given (and refuse them)
+    p.add_argument("--count", type=int, default=None, help=f"images to make, 1–{MAX_COUNT} (default 4)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--temperature", type=float, default=1.0, help="latent noise scale, 0–3 (default 1; "
+    p.add_argument("--temperature", type=float, default=None, help="latent noise scale, 0–3 (default 1; "
                    "0 = the prompt's average image)")
     p.add_argument("--guidance", type=float, default=None,
                    help="prompt strength, 0–5 (default: the model's own, e.g. 3 for the emoji model)")
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "larger is bicubic-upscaled)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--around", metavar="IMG", help="variations: images near this one (a result or any picture)")
-    p.add_argument("--spread", type=float, default=0.5, help="variations: distance from --around, 0–3 (default 0.5)")
+    p.add_argument("--spread", type=float, default=None, help="variations: distance from --around, 0–3 "
+                   "(default 0.5)")
     p.add_argument("--walk", nargs=2, metavar=("A", "B"), help="a latent walk from image A to image B "
                    "(frames + walk.gif)")
     p.add_argument("--steps", type=int, default=8, help="--walk: frames, 2–64 (default 8)")
@@ -78,6 +80,13 @@ def _generate(args: argparse.Namespace) -> int:
     from genai_studio.core.art_generate_jobs import LatentWalkSpec
     from genai_studio.mediaio.images import load_image
 
+    not_for_walk = [f"--{name}" for name in ("count", "temperature", "guidance", "around", "spread")
+                    if getattr(args, name) is not None]
+    if args.walk and not_for_walk:
+        raise BadInput(f"{', '.join(not_for_walk)} do not apply to --walk, which makes --steps frames from A to B")
+    args.count = 4 if args.count is None else args.count
+    args.temperature = 1.0 if args.temperature is None else args.temperature
+    args.spread = 0.5 if args.spread is None else args.spread
     try:
         if args.walk:
             spec = LatentWalkSpec(a=load_image(args.walk[0]), b=load_image(args.walk[1]), prompt=args.prompt,

@@ -64,3 +64,12 @@ def test_huge_seeds_work_and_a_walk_never_overwrites_its_own_ends(tmp_path, caps
     assert main(["generate", "-o", str(out), "--seed", "20000000000000", "--walk", *map(str, ends), "--quiet"]) == 2
     assert "would be overwritten by this run's output" in capsys.readouterr().err
     assert [p.read_bytes() for p in ends] == before
+
+
+def test_options_a_walk_does_not_use_are_refused(tmp_path, capsys):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    for path in (a, b):
+        Image.new("RGB", (64, 64), "white").save(path)
+    assert main(["generate", "-o", str(tmp_path / "w"), "--walk", str(a), str(b), "--count", "9",
+                 "--temperature", "9"]) == 2
+    assert "--count, --temperature do not apply to --walk" in capsys.readouterr().err
