@@ -48,12 +48,18 @@ def ensure_application(argv: list[str] | None = None, theme: str = "dark") -> QA
 
 def create_main_window(store: ModelStore | None = None, settings: Settings | None = None) -> MainWindow:
     """Build the whole app (without showing it); tests and benchmarks use this too."""
-    paths.ensure_dirs()
+    problems = paths.ensure_dirs()
     settings = settings or load_settings()
     store = store or ModelStore(user_dir=effective_models_dir(settings))
     controller = JobController(JobRunner(store))
     window = MainWindow(controller, store, describe_default_device(), str(paths.log_dir()), settings)
     controller.setParent(window)
+    store.list()  # scan once now, so unreadable model folders are reported at startup
+    problems += store.scan_problems
+    if problems:
+        QTimer.singleShot(0, lambda: window.show_error(
+            "Some folders cannot be used", "\n".join(problems) + "\nThe app works without them; fix their "
+            "permissions or choose another models folder in Preferences."))
     return window
 
 

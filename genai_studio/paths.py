@@ -50,6 +50,13 @@ def user_models_dir() -> Path:
     return data_dir() / "models"
 
 
-def ensure_dirs() -> None:
+def ensure_dirs() -> list[str]:
+    """Create the app's folders; returns a sentence for each one that cannot be created (the app still starts:
+    only what needs that folder fails, with its own message)."""
+    problems = []
     for d in (data_dir(), config_dir(), cache_dir(), log_dir(), converted_models_dir(), user_models_dir()):
-        d.mkdir(parents=True, exist_ok=True)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problems.append(f"cannot create {d}: {exc.strerror or exc}")
+    return problems

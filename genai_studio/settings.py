@@ -159,7 +159,11 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """The saved settings, or the defaults; never raises (a bad file must not stop the app starting)."""
     path = Path(path) if path is not None else settings_path()
-    if not path.exists():
+    try:
+        if not path.exists():
+            return Settings()
+    except OSError as exc:  # an unreadable config folder (Python 3.11 raises on "permission denied")
+        log.warning("cannot read the settings folder of %s (%s); using the defaults", path, exc)
         return Settings()
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
@@ -291,6 +295,13 @@ def validate(settings: Settings) -> list[str]:
 
 
 def _models_dir_problem(folder: Path) -> str | None:
+    try:
+        return _models_dir_check(folder)
+    except OSError as exc:  # a parent folder that cannot even be looked into
+        return f"The models folder “{folder}” cannot be used: {exc.strerror or exc}."
+
+
+def _models_dir_check(folder: Path) -> str | None:
     if not folder.is_absolute():
         return f"The models folder “{folder}” must be a full path (for example {paths.user_models_dir()})."
     if folder.exists():

@@ -101,6 +101,7 @@ class ModelStore:
         self._converted_dir = converted_dir
         self._hash_cache_path = hash_cache
         self._hashes: dict[str, dict] | None = None
+        self.scan_problems: list[str] = []  # folders that could not be read (shown to the user, not raised)
 
     # ----- directories ---------------------------------------------------------------------------
     @property
@@ -109,7 +110,13 @@ class ModelStore:
 
     @property
     def user_dir(self) -> Path:
-        return self._user_dir or paths.user_models_dir()
+        """Imported models: the folder chosen in Preferences (so the CLI sees what the app imported), else the
+        default one. Read once per store."""
+        if self._user_dir is None:
+            from genai_studio.settings import effective_models_dir, load_settings
+
+            self._user_dir = effective_models_dir(load_settings())
+        return self._user_dir
 
     @user_dir.setter
     def user_dir(self, folder: Path | None) -> None:
@@ -161,6 +168,9 @@ class ModelStore:
         src = Path(path).expanduser()
         if src.is_dir() and (src / TRAINED_MANIFEST).is_file():  # the folder `train art -o` wrote
             return self.install_trained(src, name)
+        if src.is_dir():
+            raise ModelError(f"'{src}' is a folder: choose a model file (.pth, .safetensors, .onnx), or a folder "
+                             "that `genai-studio train art` wrote.")
         if not src.is_file():
             raise ModelError(f"Model file '{src}' does not exist.")
         if src.suffix.lower() == ".onnx" or src.name.lower().endswith(".onnx.json"):
@@ -222,18 +232,38 @@ class ModelStore:
         # Never delete outside the user models dir, whatever a manifest path says.
         if folder.resolve().parent != self.user_dir.resolve():
             raise ModelError(f"'{model_id}' is not stored in {self.user_dir}; it was not removed.")
+        # Moved aside first, in one rename: in a read-only models folder that fails before anything is deleted
+        # (rmtree alone would delete the weights, then fail on the folder, leaving a half-removed model).
+        trash = folder.with_name(f".removing-{uuid.uuid4().hex}")
+        try:
+            folder.rename(trash)
+        except OSError as exc:
+            raise ModelError(f"'{model_id}' cannot be removed: {exc.strerror or exc} ({folder.parent}); "
+                             "nothing was deleted.") from None
         hashes = self._load_hashes()
         for p in entry.paths:
             hashes.pop(str(p.resolve()), None)
-        shutil.rmtree(folder)
+        shutil.rmtree(trash, ignore_errors=True)
         self._save_hashes()
 
     # ----- scanning ------------------------------------------------------------------------------
+    def _listing(self, folder: Path, pattern: str) -> list[Path]:
+        """Sorted matches in ``folder``; an unreadable folder is a problem to report, never a crash (on
+        Python 3.11 even ``is_dir`` raises on "permission denied")."""
+        try:
+            return sorted(folder.glob(pattern)) if folder.is_dir() else []
+        except OSError as exc:
+            problem = f"cannot read the models folder {folder}: {exc.strerror or exc}"
+            log.warning(problem)
+            if problem not in self.scan_problems:
+                self.scan_problems.append(problem)
+            return []
+
     def _scan(self) -> list[tuple[ModelManifest, Path, bool]]:
         found: list[tuple[ModelManifest, Path, bool]] = []
         seen: set[str] = set()
-        builtin = sorted(self.builtin_dir.glob("*.json")) if self.builtin_dir.is_dir() else []
-        user = sorted(self.user_dir.glob(f"[!.]*/{USER_MANIFEST}")) if self.user_dir.is_dir() else []
+        builtin = self._listing(self.builtin_dir, "*.json")
+        user = self._listing(self.user_dir, f"[!.]*/{USER_MANIFEST}")
         for manifest_path, is_builtin in [(p, True) for p in builtin] + [(p, False) for p in user]:
             try:
                 manifest = read_manifest(manifest_path)
@@ -267,16 +297,23 @@ class ModelStore:
         return ModelEntry(manifest, manifest_path, file_paths, builtin, status, detail)
 
     def _file_status(self, f: ModelFile, path: Path, converted: bool, rehash: bool) -> tuple[str, str]:
-        if not path.is_file():
+        try:
+            present = path.is_file()
+            size = path.stat().st_size if present else 0
+        except OSError as exc:  # e.g. an unreadable cache folder: this model is unusable, the others are fine
+            return MISSING, f"{path} cannot be read: {exc.strerror or exc}"
+        if not present:
             if converted:
                 return NOT_CONVERTED, f"{f.name} is converted from its package on first use"
             return MISSING, f"{path} is missing"
-        size = path.stat().st_size
         if f.size and size != f.size:
             return MISMATCH, f"{f.name} is {size} bytes, expected {f.size}"
         if not f.sha256:
             return UNVERIFIED, f"no sha256 recorded for {f.name}"
-        digest = registry.call("models.sha256", path) if rehash else self._cached_hash(path)
+        try:
+            digest = registry.call("models.sha256", path) if rehash else self._cached_hash(path)
+        except OSError as exc:
+            return MISSING, f"{path} cannot be read: {exc.strerror or exc}"
         if digest is None:
             return UNVERIFIED, f"{f.name} not hashed yet (run verify)"
         if rehash:

@@ -245,3 +245,57 @@ def test_pickle_import_of_raw_payload_is_refused(store, tmp_path):
     with pytest.raises(UnsafeModelFile, match="os.system"):
         store.import_file(evil)
     assert not marker.exists()
+
+
+def test_an_unreadable_models_folder_is_reported_not_raised(store, tmp_path, monkeypatch):
+    """On Python 3.11 `Path.is_dir` raises PermissionError for a folder inside an unreadable one: the app
+    must still start, list the other models and say which folder it could not read."""
+    import pathlib
+
+    entry = store.import_file(_compact_pth(tmp_path / "kept x2.pth"))
+    real_is_dir, real_stat = pathlib.Path.is_dir, pathlib.Path.stat
+    locked = store.user_dir
+
+    def is_dir(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_dir(self)
+
+    monkeypatch.setattr(pathlib.Path, "is_dir", is_dir)
+    assert store.list() == []
+    assert store.scan_problems == [f"cannot read the models folder {locked}: Permission denied"]
+    monkeypatch.setattr(pathlib.Path, "is_dir", real_is_dir)
+
+    def stat(self, *args, **kwargs):
+        if self == entry.weight_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "stat", stat)
+    [listed] = store.list()
+    assert listed.status == MISSING and "cannot be read: Permission denied" in listed.detail
+
+
+def test_the_cli_sees_the_models_folder_chosen_in_preferences(studio_home, tmp_path):
+    from genai_studio.settings import Settings, save_settings
+
+    chosen = tmp_path / "my models"
+    save_settings(Settings(models_dir=str(chosen)))
+    assert ModelStore().user_dir == chosen
+
+
+def test_remove_in_a_read_only_folder_deletes_nothing(store, tmp_path, monkeypatch):
+    """Removing is one rename first: when the models folder cannot be written, the model stays whole."""
+    import pathlib
+
+    entry = store.import_file(_compact_pth(tmp_path / "keep x2.pth"))
+
+    def rename(self, target):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "rename", rename)
+    with pytest.raises(ModelError, match="cannot be removed: Permission denied .* nothing was deleted"):
+        store.remove(entry.id)
+    assert entry.weight_path.is_file() and store.get(entry.id).status == OK
+    with pytest.raises(ModelError, match="is a folder: choose a model file"):
+        store.import_file(tmp_path)

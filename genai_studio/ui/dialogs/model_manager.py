@@ -148,8 +148,8 @@ class ModelManagerDialog(QDialog):
         """Import one file; a refusal is explained in a message box and the dialog stays open."""
         try:
             entry = run_in_background(self, self._store.import_file, path)
-        except StudioError as exc:
-            self.show_error("Could not import model", exc.message)
+        except (StudioError, OSError) as exc:
+            self.show_error("Could not import model", _message(exc))
             return False
         self.refresh(select_id=entry.id)
         self.summary.setText(f"Imported '{entry.id}' ({entry.manifest.architecture} x{entry.manifest.scale}).")
@@ -158,8 +158,8 @@ class ModelManagerDialog(QDialog):
     def _on_verify(self) -> None:
         try:
             results = run_in_background(self, self._store.verify)
-        except StudioError as exc:
-            self.show_error("Could not verify models", exc.message)
+        except (StudioError, OSError) as exc:
+            self.show_error("Could not verify models", _message(exc))
             return
         selected = self.selected_entry()
         self.refresh(select_id=selected.id if selected else None)
@@ -183,8 +183,9 @@ class ModelManagerDialog(QDialog):
             return
         try:
             self._store.remove(entry.id)
-        except StudioError as exc:
-            self.show_error("Could not remove model", exc.message)
+        except (StudioError, OSError) as exc:
+            self.show_error("Could not remove model", _message(exc))
+            self.refresh()
             return
         self.refresh()
 
@@ -210,3 +211,11 @@ def _human_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def _message(exc: Exception) -> str:
+    """What went wrong, for a person: a StudioError's message, or an OS error with the file it concerns."""
+    if isinstance(exc, StudioError):
+        return exc.message
+    where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+    return f"{exc.strerror or exc}{where}"
