@@ -33,6 +33,9 @@ class JobRecord:
     finished_at: float | None = None
 
 
+KEPT_RESULTS = 8  # finished jobs whose result objects stay reachable from their records
+
+
 class JobController(QObject):
     """Owns the device workers. ``event`` fires on the GUI thread for every job change."""
 
@@ -77,6 +80,13 @@ class JobController(QObject):
         for worker in self._workers.values():
             worker.cancel_all()
 
+    def forget(self, job_ids) -> None:
+        """Drop finished jobs' records (Clear finished): their results and inputs are freed."""
+        for job_id in job_ids:
+            record = self.jobs.get(job_id)
+            if record is not None and record.state.finished:
+                del self.jobs[job_id]
+
     def active_count(self) -> int:
         return sum(1 for r in self.jobs.values() if not r.state.finished)
 
@@ -94,6 +104,15 @@ class JobController(QObject):
             record.finished_at = time.monotonic()
             record.result = ev.result
         self.event.emit(ev)
+        if ev.state.finished:
+            self._release_old_results()
+
+    def _release_old_results(self) -> None:
+        """Results are delivered by the event; records keep only the newest few, so a long session of big
+        upscales does not hold every result image in memory until Clear finished."""
+        holding = [r for r in self.jobs.values() if r.state.finished and r.result is not None]
+        for record in holding[:-KEPT_RESULTS]:
+            record.result = None
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and join the workers; True when all stopped in time."""

@@ -173,3 +173,23 @@ def test_a_controller_dropped_without_shutdown_does_not_abort_the_process():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "survived" in result.stdout and "Destroyed while thread" not in result.stderr
+
+
+def test_finished_results_are_released_and_clear_forgets_the_records(qtbot):
+    """A long session of big results must not keep every one in memory: records hold only the newest few
+    results (each was already delivered by its event), and Clear finished drops the records altogether."""
+    from genai_studio.runtime.controller import KEPT_RESULTS
+
+    controller = JobController(lambda spec, token: bytearray(1024))
+    delivered = []
+    controller.event.connect(lambda e: delivered.append(e.result) if e.state.finished else None)
+    try:
+        ids = [controller.submit(JobSpec(device="cpu")) for _ in range(KEPT_RESULTS + 3)]
+        qtbot.waitUntil(lambda: all(controller.jobs[j].state.finished for j in ids), timeout=10000)
+        assert len(delivered) == len(ids) and all(r is not None for r in delivered)
+        held = [j for j in ids if controller.jobs[j].result is not None]
+        assert held == ids[-KEPT_RESULTS:]
+        controller.forget(ids[:5])
+        assert sorted(controller.jobs) == ids[5:]
+    finally:
+        controller.shutdown()

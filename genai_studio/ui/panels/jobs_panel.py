@@ -164,6 +164,8 @@ class JobsPanel(QWidget):
             row.update_from(record, event)
 
     def clear_finished(self) -> None:
-        for job_id in [j for j, r in self.controller.jobs.items() if r.state.finished and j in self.rows]:
+        finished = [j for j, r in self.controller.jobs.items() if r.state.finished and j in self.rows]
+        for job_id in finished:
             self.rows.pop(job_id).deleteLater()
+        self.controller.forget(finished)  # and free their results and inputs
         self.empty_hint.setVisible(not self.rows)
