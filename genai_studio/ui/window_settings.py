@@ -47,7 +47,7 @@ class SettingsMixin:
         if new.models_dir != old.models_dir:
             self.store.user_dir = effective_models_dir(new)
         if new.models_dir != old.models_dir or new.device != old.device:
-            self.refresh_upscale_models()
+            self.refresh_upscale_models(keep_device=new.device == old.device)
         for panel in (self.restore_panel, self.recipe_panel, self.style_panel, self.generate_panel):
             panel.device = new.device  # the next job each submits runs there
         self.refresh_voices()

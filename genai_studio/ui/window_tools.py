@@ -130,16 +130,26 @@ class ToolPanelsMixin:
         panel.set_device(self.settings.device)
         return panel
 
-    def refresh_upscale_models(self) -> None:
-        """After the model list changed (import, remove, another models folder)."""
-        current = self.upscale_panel.selected_model()
-        self.upscale_panel.deleteLater()
-        self.upscale_panel = self._new_upscale_panel()
+    def refresh_upscale_models(self, keep_device: bool = True) -> None:
+        """After the model list changed (import, remove, another models folder): the panel is rebuilt with the
+        new list, keeping what the user had set (model, look, scale, tile, device) and the tab they were on."""
+        old = self.upscale_panel
+        current, quality, tab = old.selected_model(), old.quality, self.tools.currentIndex()
+        scale, tile, device = old.scale_group.checkedId(), old.tile_spin.value(), old.device_combo.currentData()
+        old.deleteLater()
+        self.upscale_panel = panel = self._new_upscale_panel()
+        panel.set_quality(quality)
         if current is not None:
-            self.upscale_panel.select_model(current.id)
+            panel.select_model(current.id)
+        if current is not None and panel.selected_model() is not None and panel.selected_model().id == current.id:
+            if panel.scale_group.button(scale) is not None:
+                panel.scale_group.button(scale).setChecked(True)
+            panel.tile_spin.setValue(tile)
+        if keep_device:  # (not when Preferences just chose another device)
+            panel.device_combo.setCurrentIndex(max(0, panel.device_combo.findData(device)))
         self.tools.removeTab(0)
-        self.tools.insertTab(0, self.upscale_panel, "Upscale")
-        self.tools.setCurrentIndex(0)
+        self.tools.insertTab(0, panel, "Upscale")
+        self.tools.setCurrentIndex(tab)
 
     def rerun_active_result(self) -> int | None:
         """Run the job that made the active result layer again, on its source layer, with the same settings

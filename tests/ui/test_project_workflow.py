@@ -343,3 +343,15 @@ def test_restore_results_rerun_and_a_masked_job_says_why_it_cannot(window, tmp_p
     masked = {**again.spec, "mask": {"mask": "layer", "covered": 0.25}}  # as a masked run records it
     window.canvas_state.add_layer(again.image, "masked", kind="result", source_id=again.source_id, spec=masked)
     assert window.rerun_active_result() is None and "used a mask" in errors[-1]
+
+
+def test_a_model_list_refresh_keeps_the_upscale_settings_and_the_open_tab(window):
+    panel = window.upscale_panel
+    panel.select_model("realesr-animevideov3-x2")
+    panel.tile_spin.setValue(128)
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
+    window.tools.setCurrentWidget(window.voice_panel)
+    window.refresh_upscale_models()  # what closing the Model Manager does
+    panel = window.upscale_panel
+    assert panel.selected_model().id == "realesr-animevideov3-x2" and panel.tile_spin.value() == 128
+    assert panel.device_combo.currentData() == "cpu" and window.tools.currentWidget() is window.voice_panel
