@@ -77,9 +77,10 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\ncancelled", file=sys.stderr)
             return 130
-        except OSError as exc:
+        except OSError as exc:  # name the file it concerns: it may be the model or the output, not the input
             failures += 1
-            print(f"\nerror: {src}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"\nerror: {src}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""),
+                  file=sys.stderr)
     if failures:
         if len(pairs) > 1:
             print(f"{failures} of {len(pairs)} images failed", file=sys.stderr)

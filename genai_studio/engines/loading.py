@@ -65,7 +65,10 @@ def load_state_dict(path: str | os.PathLike[str], max_bytes: int = MAX_MODEL_BYT
     """
     path = Path(path)
     _check_file(path, max_bytes)
-    kind = sniff_format(path)
+    try:
+        kind = sniff_format(path)
+    except OSError as exc:  # e.g. permission denied: say which file, not "Unexpected error: PermissionError"
+        raise ModelError(f"Model file '{path}' cannot be read: {exc.strerror or exc}.") from exc
     if kind == "safetensors":
         raw: Any = _load_safetensors(path)
     elif kind in ("torch-zip", "torch-legacy"):

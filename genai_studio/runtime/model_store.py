@@ -219,8 +219,10 @@ class ModelStore:
 
     def install_trained(self, source: str | os.PathLike[str], name: str | None = None) -> ModelEntry:
         """Add a generator trained here (its folder, manifest or weights) to the user models."""
-        model_id = install_trained(self.user_dir, Path(source), {e.id for e in self.list()},
-                                   lambda p: registry.call("models.sha256", p), name)
+        existing = self.list()
+        known = {f.sha256: e.id for e in existing for f in e.manifest.files if f.sha256}
+        model_id = install_trained(self.user_dir, Path(source), {e.id for e in existing},
+                                   lambda p: registry.call("models.sha256", p), name, known)
         return self.get(model_id)
 
     def remove(self, model_id: str) -> None:

@@ -31,8 +31,9 @@ def safetensors_metadata(path: Path) -> dict[str, str]:
             if len(raw) != 8:
                 raise ModelError(f"'{path.name}' is too short to be a safetensors file.")
             (size,) = struct.unpack("<Q", raw)
-            if size > MAX_HEADER_BYTES:
-                raise ModelError(f"'{path.name}' has a {size}-byte header; it is not a safetensors model.")
+            if size > MAX_HEADER_BYTES:  # e.g. a text file renamed .safetensors: its first 8 bytes are letters
+                raise ModelError(f"'{path.name}' is not a safetensors file: it does not start with a safetensors "
+                                 "header.")
             header = json.loads(fh.read(size))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ModelError(f"'{path.name}' is not a readable safetensors file: {exc}") from exc
@@ -58,10 +59,12 @@ def find_trained_manifest(path: Path) -> Path:
                      "folder `genai-studio train art -o FOLDER` wrote (weights + manifest.json).")
 
 
-def install_trained(user_dir: Path, source: Path, taken_ids: set[str], sha256, name: str | None = None) -> str:
+def install_trained(user_dir: Path, source: Path, taken_ids: set[str], sha256, name: str | None = None,
+                    known_hashes: dict[str, str] | None = None) -> str:
     """Copy a trained generator into ``user_dir``; returns its id (made unique against ``taken_ids``).
 
-    ``sha256(path) -> str`` hashes files (the store passes the engine's hasher)."""
+    ``sha256(path) -> str`` hashes files (the store passes the engine's hasher); ``known_hashes`` maps the
+    sha256 of every installed model's files to its id, so the same weights are not installed twice."""
     manifest_path = find_trained_manifest(source)
     try:
         manifest: ModelManifest = read_manifest(manifest_path)
@@ -79,6 +82,9 @@ def install_trained(user_dir: Path, source: Path, taken_ids: set[str], sha256, n
         if f.sha256 and sha256(path) != f.sha256:
             raise ModelError(f"'{f.name}' does not match its manifest (sha256 differs): the file is damaged "
                              "or was replaced.")
+        if f.sha256 and f.sha256 in (known_hashes or {}):
+            raise ModelError(f"'{manifest.name}' is already in the model list as '{known_hashes[f.sha256]}' "
+                             "(same weights); it was not installed again.")
     display = (name or manifest.name).strip() or manifest.id
     base = re.sub(r"[^a-z0-9]+", "-", (name or manifest.id).lower()).strip("-")[:60] or "generator"
     model_id, n = base, 2

@@ -234,3 +234,23 @@ def test_saved_safetensors_are_readable_by_others(tmp_path):
     out = tmp_path / "m.safetensors"
     save_safetensors({"w": torch.zeros(2)}, out)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_an_unreadable_weight_file_is_a_clear_model_error(tmp_path, monkeypatch):
+    import builtins
+
+    from genai_studio.core.errors import ModelError
+    from genai_studio.engines.loading import load_state_dict
+
+    path = tmp_path / "locked.safetensors"
+    path.write_bytes(b"x" * 64)
+    real_open = builtins.open
+
+    def locked_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", locked_open)
+    with pytest.raises(ModelError, match="locked.safetensors' cannot be read: Permission denied"):
+        load_state_dict(path)

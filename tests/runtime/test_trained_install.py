@@ -51,8 +51,9 @@ def test_install_from_folder_weights_or_manifest(store, trained_folder, pick):
     assert entry.removable and not entry.builtin
     assert entry.weight_path.is_file() and not (entry.weight_path.parent / "checkpoint.safetensors").exists()
     assert [e.id for e in store.by_task("generate")] == ["my-gen"]
-    again = store.install_trained(trained_folder, name="Second copy")
-    assert again.id == "second-copy" and store.get("my-gen")
+    with pytest.raises(ModelError, match="already in the model list as 'my-gen' \\(same weights\\)"):
+        store.install_trained(trained_folder, name="Second copy")  # the same weights are not installed twice
+    assert [e.id for e in store.by_task("generate")] == ["my-gen"]
     store.remove("my-gen")
     assert store.find("my-gen") is None
 

@@ -90,11 +90,35 @@ def test_train_pause_resume_and_the_model_generates(qtbot, window, tmp_path):
     assert gen.results.count() == 2 and "circle" in gen.words.text()
 
 
-def test_stop_keeps_a_usable_model_beside_another_with_the_same_name(qtbot, window, tmp_path):
+def _another_generator(folder):
+    """A generator folder with weights of its own (the shipped emoji model, slightly changed)."""
+    import dataclasses
+    import hashlib
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from genai_studio.core.manifest import read_manifest, write_manifest
     from genai_studio.paths import BUILTIN_MODELS_DIR
 
+    src = BUILTIN_MODELS_DIR / "art-emoji-vae.safetensors"
+    with safe_open(str(src), "pt") as fh:
+        tensors, metadata = {k: fh.get_tensor(k) for k in fh.keys()}, fh.metadata()
+    first = next(iter(tensors))
+    tensors[first] = tensors[first] + 1e-3
+    folder.mkdir()
+    save_file(tensors, str(folder / src.name), metadata=metadata)
+    data = (folder / src.name).read_bytes()
+    manifest = read_manifest(BUILTIN_MODELS_DIR / "art-emoji-vae.json")
+    files = tuple(dataclasses.replace(f, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+                  for f in manifest.files)
+    write_manifest(dataclasses.replace(manifest, files=files), folder / "manifest.json")
+    return folder
+
+
+def test_stop_keeps_a_usable_model_beside_another_with_the_same_name(qtbot, window, tmp_path):
     # a different model already called "Stopped early" (installed from elsewhere) must survive this run
-    other = window.store.install_trained(BUILTIN_MODELS_DIR / "art-emoji-vae.json", name="Stopped early")
+    other = window.store.install_trained(_another_generator(tmp_path / "other"), name="Stopped early")
     assert other.id == "stopped-early"
     panel = window.train_panel
     _configure(panel, _shapes(tmp_path / "shapes"), "Stopped early", "gan", 100000)
