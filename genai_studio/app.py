@@ -58,8 +58,8 @@ def create_main_window(store: ModelStore | None = None, settings: Settings | Non
     problems += store.scan_problems
     if problems:
         QTimer.singleShot(0, lambda: window.show_error(
-            "Some folders cannot be used", "\n".join(problems) + "\nThe app works without them; fix their "
-            "permissions or choose another models folder in Preferences."))
+            "Some models or folders cannot be used", "\n".join(problems) + "\nThe app works without them; fix "
+            "them (permissions, the broken file) or choose another models folder in Preferences."))
     return window
 
 

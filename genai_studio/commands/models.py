@@ -61,6 +61,10 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @_guarded
 def cmd_list(args: argparse.Namespace) -> int:
     entries = _store(args).list()
@@ -75,11 +79,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         (
             e.id,
             e.task,
-            e.manifest.architecture,
+            _clip(e.manifest.architecture, 32),  # `models list --json` has the full texts
             f"x{e.manifest.effective_scale}",
             human_size(e.size_bytes),
             e.manifest.source.kind,
-            e.manifest.license,
+            _clip(e.manifest.license, 32),
             e.status,
         )
         for e in entries

@@ -271,6 +271,9 @@ class ModelStore:
                 manifest = read_manifest(manifest_path)
             except (OSError, ValueError) as exc:  # one broken manifest must not hide the others
                 log.warning("skipping model manifest %s: %s", manifest_path, exc)
+                problem = f"the model manifest {manifest_path} is broken and was skipped: {exc}"
+                if problem not in self.scan_problems:
+                    self.scan_problems.append(problem)
                 continue
             if manifest.id in seen:
                 log.warning("skipping %s: a model with id %r is already known", manifest_path, manifest.id)

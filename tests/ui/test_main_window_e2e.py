@@ -121,3 +121,25 @@ def test_ctrl_z_undoes_in_the_focused_canvas(qtbot, window, tmp_path):
     assert len(shortcuts) == 1, [a.text() for a in shortcuts]  # exactly one Ctrl+Z: no ambiguity
     shortcuts[0].trigger()
     assert len(window.canvas_state.layers) == 1
+
+
+def test_startup_names_models_it_had_to_skip(qtbot, studio_home, monkeypatch):
+    from genai_studio import paths
+    from genai_studio.app import create_main_window
+    from genai_studio.ui.main_window import MainWindow
+
+    broken = paths.user_models_dir() / "half-written"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("{ not json", encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, message: shown.append((title, message)))
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.project.ask_save_changes = lambda: "discard"
+    try:
+        qtbot.waitUntil(lambda: bool(shown), timeout=3000)
+        title, message = shown[0]
+        assert title == "Some models or folders cannot be used" and "half-written" in message
+    finally:
+        window.controller.shutdown()
+        window.project.shutdown()
