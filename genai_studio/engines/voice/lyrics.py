@@ -75,6 +75,24 @@ def parse_lyrics(lyrics: str) -> list[Syllable]:
     return syllables
 
 
+def non_latin_words(syllables: list[Syllable]) -> list[str]:
+    """Words of the lyrics with letters outside the Latin alphabet, in order, each once."""
+    from genai_studio.engines.voice.text_norm import is_latin
+
+    return [w for w in dict.fromkeys(s.word for s in syllables if s.word)
+            if any(ch.isalpha() and not is_latin(ch) for ch in w)]
+
+
+def foreign_words_note(syllables: list[Syllable], language: str) -> list[str]:
+    """An English voice cannot read other scripts: a note naming the words that will not be sung as written."""
+    words = non_latin_words(syllables) if language.startswith("en") else []
+    if not words:
+        return []
+    shown = ", ".join(f"'{w}'" for w in words[:4]) + (" …" if len(words) > 4 else "")
+    return [f"this voice sings English; {shown} {'is' if len(words) == 1 else 'are'} not in its alphabet and "
+            "will not be sung as written"]
+
+
 def syllabify(lyrics: str) -> list[str]:
     """English syllables of ``lyrics`` in order; :data:`HOLD` (``"_"``) marks a held (melisma) note."""
     return [s.text for s in parse_lyrics(lyrics)]

@@ -20,10 +20,9 @@ from genai_studio.core.errors import BadInput
 from genai_studio.core.media import AudioBuffer
 from genai_studio.core.music import Melody, Note
 from genai_studio.engines.voice import world
-from genai_studio.engines.voice.lyrics import align_syllables, parse_lyrics, pronounce_syllables
+from genai_studio.engines.voice.lyrics import align_syllables, foreign_words_note, parse_lyrics, pronounce_syllables
 from genai_studio.engines.voice.metrics import midi_to_hz, track_f0
 from genai_studio.engines.voice.styles import analyze_speech
-from genai_studio.engines.voice.text_norm import is_latin
 from genai_studio.engines.voice.tts import VoiceFiles, load_voice, voice_cache_key, voice_info
 
 FRAME_S = world.FRAME_PERIOD_MS / 1000.0
@@ -53,19 +52,6 @@ class _Sung:
     notes: tuple[int, ...]  # indices into the melody line
 
 
-def _foreign_words_note(parsed, voice: VoiceFiles) -> list[str]:
-    """An English voice cannot read other scripts: say which words will come out garbled."""
-    if not str(voice_info(voice)["language"]).startswith("en"):
-        return []
-    words = [w for w in dict.fromkeys(s.word for s in parsed if s.word)
-             if any(ch.isalpha() and not is_latin(ch) for ch in w)]
-    if not words:
-        return []
-    shown = ", ".join(f"'{w}'" for w in words[:4]) + (" …" if len(words) > 4 else "")
-    return [f"this voice sings English; {shown} {'is' if len(words) == 1 else 'are'} not in its alphabet and "
-            "will not be sung as written"]
-
-
 def sing(melody: Melody, lyrics: str, voice: VoiceFiles, *, legato: float = 0.5, vibrato_cents: float = 30.0,
          vibrato_hz: float = 5.5, breathiness: float = 0.1, token=None) -> tuple[AudioBuffer, list[str]]:
     """Sing ``lyrics`` on ``melody`` → (mono AudioBuffer (frames, 1) at the voice's rate from beat 0, notes).
@@ -85,7 +71,7 @@ def sing(melody: Melody, lyrics: str, voice: VoiceFiles, *, legato: float = 0.5,
     if not any(not s.is_hold for s in parsed):
         raise BadInput("There are no lyrics to sing; write the words (for example 'la la la').")
     pairs, align_notes = align_syllables(parsed, len(line))
-    messages += align_notes + _foreign_words_note(parsed, voice)
+    messages += align_notes + foreign_words_note(parsed, str(voice_info(voice)["language"]))
 
     report = token.report if token is not None else (lambda *a, **k: None)
     report(0, 100, message="loading voice")

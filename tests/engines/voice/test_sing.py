@@ -172,10 +172,12 @@ def test_empty_melody_is_bad_input(joe):
 
 
 def test_words_an_english_voice_cannot_read_are_named(joe):
-    from genai_studio.engines.voice.lyrics import parse_lyrics
-    from genai_studio.engines.voice.sing import _foreign_words_note
+    from genai_studio.engines.voice.lyrics import foreign_words_note, parse_lyrics
+    from genai_studio.engines.voice.tts import voice_info
 
-    assert _foreign_words_note(parse_lyrics("twin-kle lit-tle star, ca-fé"), joe) == []  # accents are Latin
-    note = _foreign_words_note(parse_lyrics("При-вет мир la la"), joe)
+    language = voice_info(joe)["language"]
+    assert foreign_words_note(parse_lyrics("twin-kle lit-tle star, ca-fé"), language) == []  # accents are Latin
+    assert foreign_words_note(parse_lyrics("При-вет"), "ru") == []  # a Russian voice reads it
+    note = foreign_words_note(parse_lyrics("При-вет мир la la"), language)
     assert note == ["this voice sings English; 'Привет', 'мир' are not in its alphabet and will not be sung as "
                     "written"]
