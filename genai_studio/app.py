@@ -54,8 +54,7 @@ def create_main_window(store: ModelStore | None = None, settings: Settings | Non
     controller = JobController(JobRunner(store))
     window = MainWindow(controller, store, describe_default_device(), str(paths.log_dir()), settings)
     controller.setParent(window)
-    store.list()  # scan once now, so unreadable model folders are reported at startup
-    problems += store.scan_problems
+    problems += store.scan_problems  # building the window's panels scanned the store once already
     if problems:
         QTimer.singleShot(0, lambda: window.show_error(
             "Some models or folders cannot be used", "\n".join(problems) + "\nThe app works without them; fix "

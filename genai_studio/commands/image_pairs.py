@@ -21,7 +21,9 @@ def image_pairs(src: Path, dst: Path, suffix: str) -> list[tuple[Path, Path]]:
             raise BadInput(f"{dst} is a file; when IN is a folder, OUT must be a folder")
         if dst.exists() and dst.resolve() == src.resolve():
             raise BadInput("OUT is the same folder as IN; choose another so the originals are kept")
-        pairs = [(f, dst / f.name) for f in folder_images(src)]
+        from genai_studio.engines.restore.recipes import batch_inputs
+
+        pairs = [(f, dst / f.name) for f in batch_inputs(src)]
     elif not src.exists():
         raise BadInput(f"{src} does not exist")
     elif dst.is_dir():
@@ -32,16 +34,6 @@ def image_pairs(src: Path, dst: Path, suffix: str) -> list[tuple[Path, Path]]:
         pairs = [(src, dst)]
     check_image_output(pairs[0][1])
     return pairs
-
-
-def folder_images(folder: Path) -> list[Path]:
-    """The images directly inside ``folder``, sorted by name (other files are not touched)."""
-    from genai_studio.mediaio.images import SUPPORTED_EXTENSIONS
-
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
-    if not files:
-        raise BadInput(f"{folder} holds no images ({', '.join(sorted(SUPPORTED_EXTENSIONS))})")
-    return files
 
 
 def check_image_output(out: Path) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
-from genai_studio.commands.reporting import run_training
+from genai_studio.commands.reporting import check_output_writable, run_training
+from genai_studio.core.errors import BadInput
 from genai_studio.core.art_train_jobs import FAMILIES, PRESETS
 
 EXIT_INTERRUPTED = 130
@@ -97,11 +97,9 @@ def _check_arguments(args: argparse.Namespace) -> str:
             return (f"{out} already holds a trained model; --resume continues it, --overwrite replaces it, or "
                     "choose another -o")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".genai-studio-probe-"):
-            pass
-    except OSError as exc:
-        return f"cannot write the model folder {out}: {exc.strerror or exc}"
+        check_output_writable(out / "manifest.json")  # creates the folder and proves it can be written
+    except BadInput as exc:
+        return exc.message
     return ""
 
 

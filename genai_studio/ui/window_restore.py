@@ -40,10 +40,11 @@ def restore_choices(store) -> dict[str, list[RestoreModelChoice]]:
     """Installed models per restoration task, each task's default model first. Imported same-size models get
     the generic task "restore" (spandrel cannot tell a denoiser from a JPEG cleaner) and are offered for
     every image-to-image task; filling needs a model that takes the mask."""
-    generic = store.by_task(GENERIC_RESTORE_TASK)
+    installed = store.list()  # one scan of the models folders for all tasks
+    generic = [e for e in installed if e.task == GENERIC_RESTORE_TASK]
     choices: dict[str, list[RestoreModelChoice]] = {}
     for task in RESTORE_TASKS:
-        entries = sorted(store.by_task(model_task(task)),
+        entries = sorted((e for e in installed if e.task == model_task(task)),
                          key=lambda e: (not e.manifest.defaults.get("default_for_task"), not e.builtin, e.id))
         if model_task(task) != "inpaint":
             entries += sorted(generic, key=lambda e: e.id)

@@ -469,7 +469,7 @@ def test_imported_generic_models_are_offered_and_the_recipe_panel_follows_model_
 
     entries = [entry("restore-denoise", "denoise", True), entry("my-scunet", "restore"),
                entry("restore-inpaint", "inpaint", True)]
-    store = SimpleNamespace(by_task=lambda task: [e for e in entries if e.task == task])
+    store = SimpleNamespace(list=lambda: list(entries))
     choices = restore_choices(store)
     assert [m.id for m in choices["denoise"]] == ["restore-denoise", "my-scunet"]  # the default stays first
     assert [m.id for m in choices["jpeg"]] == [m.id for m in choices["colorize"]] == ["my-scunet"]
