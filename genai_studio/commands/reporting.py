@@ -27,8 +27,8 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
 
 def check_output_writable(out: Path) -> None:
     """Fail before any work when ``out`` cannot be written: it is a folder, a file stands where a folder on
-    its path should be, or its folder cannot be created or written in (a probe file is made and removed, since permission bits lie on /proc, /sys and read-only
-    mounts)."""
+    its path should be, or its folder cannot be created or written in (a probe file is made and removed,
+    since permission bits lie on /proc, /sys and read-only mounts)."""
     import tempfile
 
     if out.is_dir():

@@ -255,11 +255,14 @@ class ModelStore:
         try:
             return sorted(folder.glob(pattern)) if folder.is_dir() else []
         except OSError as exc:
-            problem = f"cannot read the models folder {folder}: {exc.strerror or exc}"
-            log.warning(problem)
-            if problem not in self.scan_problems:
-                self.scan_problems.append(problem)
+            self._report(f"cannot read the models folder {folder}: {exc.strerror or exc}")
             return []
+
+    def _report(self, problem: str) -> None:
+        """Log a scan problem and keep it (once) for the user: the store goes on without that folder or file."""
+        log.warning(problem)
+        if problem not in self.scan_problems:
+            self.scan_problems.append(problem)
 
     def _scan(self) -> list[tuple[ModelManifest, Path, bool]]:
         found: list[tuple[ModelManifest, Path, bool]] = []
@@ -270,10 +273,7 @@ class ModelStore:
             try:
                 manifest = read_manifest(manifest_path)
             except (OSError, ValueError) as exc:  # one broken manifest must not hide the others
-                log.warning("skipping model manifest %s: %s", manifest_path, exc)
-                problem = f"the model manifest {manifest_path} is broken and was skipped: {exc}"
-                if problem not in self.scan_problems:
-                    self.scan_problems.append(problem)
+                self._report(f"the model manifest {manifest_path} is broken and was skipped: {exc}")
                 continue
             if manifest.id in seen:
                 log.warning("skipping %s: a model with id %r is already known", manifest_path, manifest.id)

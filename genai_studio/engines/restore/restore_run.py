@@ -3,8 +3,8 @@
 Every task follows the same frame: the image becomes (H, W, 3) float RGB (alpha set aside untouched,
 16-bit kept as float so it stays 16-bit), the task produces its full-strength output, and the result is
 ``input + (output − input) · strength · weight``, where ``weight`` is 1 everywhere, the user's mask (its
-own soft values, a hard edge eased inward: nothing outside it changes), or the hole/defect mask itself. A grayscale photo (R = G = B) comes back
-grayscale unless the task is colorize.
+own soft values, a hard edge eased inward: nothing outside it changes), or the hole/defect mask itself.
+A grayscale photo (R = G = B) comes back grayscale unless the task is colorize.
 
 Which method runs: with a manifest, its spandrel model (same-size models only); without one
 (model_id ``classical`` or a classical method id), the classical method of the task. See
