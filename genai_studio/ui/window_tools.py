@@ -9,13 +9,12 @@ from genai_studio.ui.panels.melody_panel import MelodyPanel
 from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
 
 DEFAULT_UPSCALE_MODEL = "realesrgan-x4plus"
-# Jobs "Re-run Job of This Result" can repeat: the settings taken from a result layer's recorded spec
-RERUNNABLE_FIELDS = {
-    "UpscaleSpec": ("model_id", "scale", "tile", "tile_overlap", "device"),
-    "StyleSpec": ("style", "strength", "preserve_colors", "max_side", "device"),
-    "RestoreSpec": ("task", "model_id", "strength", "tile", "sensitivity", "device"),
+# Jobs "Re-run Job of This Result" can repeat: spec type name → (spec class, settings taken from the record)
+RERUNNABLE = {
+    "UpscaleSpec": (UpscaleSpec, ("model_id", "scale", "tile", "tile_overlap", "device")),
+    "StyleSpec": (StyleSpec, ("style", "strength", "preserve_colors", "max_side", "device")),
+    "RestoreSpec": (RestoreSpec, ("task", "model_id", "strength", "tile", "sensitivity", "device")),
 }
-RERUN_SPECS = {"UpscaleSpec": UpscaleSpec, "StyleSpec": StyleSpec, "RestoreSpec": RestoreSpec}
 
 
 def upscale_choices(store) -> list[UpscaleModelChoice]:
@@ -37,11 +36,8 @@ class ToolPanelsMixin:
 
     def submit_upscale(self, spec: UpscaleSpec) -> int:
         layer = self.canvas_state.active_layer()
-        job_id = self.controller.submit(spec)
+        job_id = self.submit_job(spec)
         self._job_sources[job_id] = None if layer is None else layer.id
-        self._job_documents[job_id] = self.canvas_state.document_serial
-        self.jobs_dock.show()
-        self.statusBar().showMessage(f"Queued: {spec.title}", 4000)
         return job_id
 
     def _new_melody_panel(self) -> MelodyPanel:
@@ -158,7 +154,7 @@ class ToolPanelsMixin:
         layer = self.canvas_state.active_layer()
         spec = getattr(layer, "spec", None) or {}
         kind = spec.get("type")
-        if layer is None or kind not in RERUNNABLE_FIELDS:
+        if layer is None or kind not in RERUNNABLE:
             self.show_error("Nothing to re-run", "Select a result layer made by an upscale, style or restore job.")
             return None
         if not self.canvas_state.has_layer(layer.source_id):
@@ -170,9 +166,9 @@ class ToolPanelsMixin:
                             "keep; run it again from its panel.")
             return None
         source = self.canvas_state.layer(layer.source_id)
-        fields = {k: spec[k] for k in RERUNNABLE_FIELDS[kind] if k in spec}
+        spec_class, names = RERUNNABLE[kind]
         try:
-            new_spec = RERUN_SPECS[kind](image=source.image, **fields)
+            new_spec = spec_class(image=source.image, **{k: spec[k] for k in names if k in spec})
         except ValueError as exc:
             self.show_error("Cannot re-run", str(exc))
             return None
