@@ -46,10 +46,12 @@ def ensure_application(argv: list[str] | None = None, theme: str = "dark") -> QA
     return app
 
 
-def create_main_window(store: ModelStore | None = None, settings: Settings | None = None) -> MainWindow:
-    """Build the whole app (without showing it); tests and benchmarks use this too."""
-    problems = paths.ensure_dirs()
-    settings = settings or load_settings()
+def create_main_window(store: ModelStore | None = None, settings: Settings | None = None,
+                       settings_problems: list[str] | None = None) -> MainWindow:
+    """Build the whole app (without showing it); tests and benchmarks use this too. ``settings_problems``: what
+    loading the given ``settings`` found wrong (see load_settings), shown with the other startup problems."""
+    problems = paths.ensure_dirs() + list(settings_problems or [])
+    settings = settings or load_settings(problems=problems)
     store = store or ModelStore(user_dir=effective_models_dir(settings))
     controller = JobController(JobRunner(store))
     window = MainWindow(controller, store, describe_default_device(), str(paths.log_dir()), settings)
@@ -57,15 +59,15 @@ def create_main_window(store: ModelStore | None = None, settings: Settings | Non
     problems += store.scan_problems  # building the window's panels scanned the store once already
     if problems:
         QTimer.singleShot(0, lambda: window.show_error(
-            "Some models or folders cannot be used", "\n".join(problems) + "\nThe app works without them; fix "
-            "them (permissions, the broken file) or choose another models folder in Preferences."))
+            "Some settings, models or folders cannot be used", "\n".join(problems) + "\nThe app works without "
+            "them; fix them (permissions, the broken file) or choose other folders in Preferences."))
     return window
 
 
 def start_warmup(window: MainWindow, delay_ms: int = 300) -> EngineWarmup:
     """Load torch and the engines in the background once the window is on screen."""
     warmup = EngineWarmup(window)
-    warmup.finished.connect(lambda text: window.device_label.setText(f"Device: {text}"))
+    warmup.finished.connect(window.engine_ready)
     warmup.failed.connect(lambda message: window.show_error("AI engine unavailable", message))
     QTimer.singleShot(delay_ms, warmup.start)
     return warmup
@@ -89,9 +91,10 @@ def install_termination_handler(window: MainWindow) -> None:
 def run_app(files: list[str] | None = None) -> int:
     started = time.perf_counter()
     log_path = setup_logging()
-    settings = load_settings()
+    settings_problems: list[str] = []
+    settings = load_settings(problems=settings_problems)
     app = ensure_application(theme=settings.theme)
-    window = create_main_window(settings=settings)
+    window = create_main_window(settings=settings, settings_problems=settings_problems)
     window.show()
     start_warmup(window)
     QTimer.singleShot(0, window.project.offer_recovery)  # a crashed or killed session left an autosave?

@@ -156,14 +156,21 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
 
 
 # ----- load / save -----------------------------------------------------------------------------------------
-def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
-    """The saved settings, or the defaults; never raises (a bad file must not stop the app starting)."""
+def load_settings(path: str | os.PathLike[str] | None = None, problems: list[str] | None = None) -> Settings:
+    """The saved settings, or the defaults; never raises (a bad file must not stop the app starting).
+
+    When the file cannot be used, a sentence for the user saying so (and where the bad file went) is appended
+    to ``problems``; the app shows it at startup, so preferences never vanish without a word.
+    """
     path = Path(path) if path is not None else settings_path()
+    problems = problems if problems is not None else []
     try:
         if not path.exists():
             return Settings()
     except OSError as exc:  # an unreadable config folder (Python 3.11 raises on "permission denied")
         log.warning("cannot read the settings folder of %s (%s); using the defaults", path, exc)
+        problems.append(f"Your preferences could not be read ({exc.strerror or exc}: {path.parent}); "
+                        "the defaults are used this time.")
         return Settings()
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
@@ -174,6 +181,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         where = f"kept as {aside.name}" if aside else "left in place"
         log.warning("settings file %s is unreadable (%s); using the defaults (the bad file is %s)",
                     path, exc, where)
+        problems.append(f"Your preferences file {path} is damaged ({exc}), so the defaults are used; "
+                        f"the damaged file is {where}.")
         return Settings()
     version = data.get("schema_version", 1)
     if _is_int(version) and version > SETTINGS_SCHEMA_VERSION:

@@ -96,10 +96,12 @@ def test_migration_does_not_modify_its_input_and_no_version_means_v1():
 def test_corrupt_file_gives_defaults_and_is_kept_aside(tmp_path, caplog):
     path = tmp_path / "settings.json"
     path.write_bytes(b'{"device": "cpu", "theme": ')  # truncated mid-write by some other program
+    problems: list[str] = []
     with caplog.at_level(logging.WARNING, logger="genai_studio.settings"):
-        assert load_settings(path) == Settings()
+        assert load_settings(path, problems=problems) == Settings()
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("settings.json.bad-")]
     assert len(aside) == 1 and aside[0].read_bytes() == b'{"device": "cpu", "theme": '
+    assert len(problems) == 1 and "damaged" in problems[0] and aside[0].name in problems[0]  # told, not silent
     assert not path.exists()
     assert "unreadable" in caplog.text and aside[0].name in caplog.text
     save_settings(Settings(theme="light"), path)  # the app can save again afterwards

@@ -28,8 +28,10 @@ def save_gif(images: list[ImageBuffer], path: str | os.PathLike[str], frame_ms: 
     return p
 
 
-def save_frames(images: list[ImageBuffer], folder: str | os.PathLike[str], stem: str = "frame") -> list[Path]:
-    """Each image as ``folder/stem-001.png`` … (numbered in order, zero-padded so they sort); returns the paths."""
+def save_frames(images: list[ImageBuffer], folder: str | os.PathLike[str], stem: str = "frame",
+                provenance: dict | None = None) -> list[Path]:
+    """Each image as ``folder/stem-001.png`` … (numbered in order, zero-padded so they sort); returns the paths.
+    ``provenance`` (the job that made them) is embedded in every frame, as in any export."""
     from genai_studio.mediaio.images import save_image
 
     if not images:
@@ -40,5 +42,5 @@ def save_frames(images: list[ImageBuffer], folder: str | os.PathLike[str], stem:
     paths = []
     for i, image in enumerate(images):
         paths.append(out / f"{stem}-{i + 1:0{digits}d}.png")
-        save_image(image, paths[-1])
+        save_image(image, paths[-1], provenance=provenance)
     return paths

@@ -13,9 +13,10 @@ log = logging.getLogger(__name__)
 
 
 class EngineWarmup(QObject):
-    """``finished(device_description)`` arrives on the GUI thread; ``failed(message)`` if torch is unusable."""
+    """``finished(device_description, cuda_usable)`` arrives on the GUI thread; ``failed(message)`` if torch is
+    unusable."""
 
-    finished = Signal(str)
+    finished = Signal(str, bool)
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -30,11 +31,11 @@ class EngineWarmup(QObject):
 
     def _run(self) -> None:
         try:
-            description = registry.call("engines.warmup")
+            description, cuda_usable = registry.call("engines.warmup")
         except Exception as exc:  # noqa: BLE001 - reported, never fatal: jobs will say what is wrong
             log.exception("engine warm-up failed")
             self.done.set()
             self.failed.emit(f"The AI engine could not be loaded: {exc}")
             return
         self.done.set()
-        self.finished.emit(description)
+        self.finished.emit(description, cuda_usable)

@@ -299,10 +299,12 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        self.open_paths([u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()])
+        # as on the canvas itself: a drop adds layers to the picture you are working on, never replaces it
+        self.open_paths([u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()], as_layers=True)
 
-    def open_paths(self, paths: list[str]) -> None:
-        """Route files by type: a project opens as the document, images go to the canvas, audio to the timeline."""
+    def open_paths(self, paths: list[str], as_layers: bool = False) -> None:
+        """Route files by type: a project opens as the document, images go to the canvas (replacing its document,
+        or as layers on top with ``as_layers``), audio to the timeline."""
         from genai_studio.core.project import FILE_EXTENSION
         from genai_studio.mediaio.audio import SUPPORTED_AUDIO_EXTENSIONS
 
@@ -314,7 +316,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         audio = [p for p in paths if p.lower().endswith(tuple(SUPPORTED_AUDIO_EXTENSIONS) + NOTATION_EXTENSIONS)]
         images = [p for p in paths if p not in audio and p not in projects]
         if images:
-            self.canvas.open_files(images)
+            (self.canvas.add_files if as_layers else self.canvas.open_files)(images)
         if audio:
             self.timeline.import_files(audio)
 

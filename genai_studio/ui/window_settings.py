@@ -7,11 +7,22 @@ from dataclasses import replace
 from PySide6.QtWidgets import QApplication
 
 from genai_studio.settings import Settings
+from genai_studio.ui.device_choices import mark_cuda_unavailable
 from genai_studio.ui.dialogs.model_manager import ModelManagerDialog
 
 
 class SettingsMixin:
     """Mixed into MainWindow; uses its settings, store, project, player and panels."""
+
+    cuda_usable: bool | None = None  # unknown until the engine warm-up reports
+
+    def engine_ready(self, description: str, cuda_usable: bool) -> None:
+        """The warm-up found the default device: show it, and grey out CUDA choices where there is no GPU."""
+        self.device_label.setText(f"Device: {description}")
+        self.cuda_usable = cuda_usable
+        if not cuda_usable:
+            mark_cuda_unavailable(self.upscale_panel.device_combo)
+            mark_cuda_unavailable(self.train_panel.device)
 
     def show_model_manager(self) -> None:
         ModelManagerDialog(self.store, self).exec()
@@ -26,6 +37,8 @@ class SettingsMixin:
 
         devices, reason = list_output_devices()
         dialog = PreferencesDialog(self.settings, devices, self, audio_status=reason)
+        if self.cuda_usable is False:
+            mark_cuda_unavailable(dialog.device_combo, keep_selection=True)
         if dialog.exec():
             self.apply_settings(dialog.result_settings())
 

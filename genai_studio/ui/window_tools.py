@@ -5,6 +5,7 @@ from __future__ import annotations
 from genai_studio.core.art_jobs import StyleSpec
 from genai_studio.core.jobs import MelodyGenerateSpec, MelodyInterpolateSpec, MelodyResult, UpscaleSpec
 from genai_studio.core.restore_jobs import RestoreSpec
+from genai_studio.ui.device_choices import mark_cuda_unavailable
 from genai_studio.ui.panels.melody_panel import MelodyPanel
 from genai_studio.ui.panels.upscale_panel import UpscaleModelChoice, UpscalePanel
 
@@ -123,6 +124,8 @@ class ToolPanelsMixin:
         panel.image_provider = self._active_image
         panel.submit_requested.connect(self.submit_upscale)
         panel.error.connect(self.show_error)
+        if self.cuda_usable is False:  # a rebuilt panel (new model list) after the warm-up found no GPU
+            mark_cuda_unavailable(panel.device_combo)
         panel.set_device(self.settings.device)
         return panel
 

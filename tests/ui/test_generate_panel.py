@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from genai_studio.core.jobs import JobState
+from genai_studio.mediaio.images import read_provenance
 
 
 def _wait_done(qtbot, window, count):
@@ -83,6 +84,8 @@ def test_variations_stay_near_and_a_walk_exports_as_gif(qtbot, window, tmp_path)
     assert panel.save_frames(str(tmp_path / "frames"))
     frames = sorted(p.name for p in (tmp_path / "frames").iterdir())
     assert frames == [f"frame-{i:03d}.png" for i in range(1, 6)]
+    # each frame carries the walk that made it, as any export does
+    assert read_provenance(tmp_path / "frames" / "frame-003.png")["job"]["type"] == "LatentWalkSpec"
 
 
 def test_the_model_box_lists_built_in_generators_and_drives_the_job(qtbot, window):

@@ -109,6 +109,51 @@ def test_status_bar_shows_the_compute_device(window):
     assert "CPU" in window.device_label.text() or "CUDA" in window.device_label.text()
 
 
+def _cuda_item(combo):
+    return combo.model().item(combo.findData("cuda"))
+
+
+def test_without_a_gpu_the_cuda_choices_are_greyed_out(window):
+    """What the warm-up reports on a machine with no usable NVIDIA GPU."""
+    window.upscale_panel.device_combo.setCurrentIndex(window.upscale_panel.device_combo.findData("cuda"))
+    window.engine_ready("cpu (2 threads)", False)
+    assert window.device_label.text() == "Device: cpu (2 threads)"
+    for combo in (window.upscale_panel.device_combo, window.train_panel.device):
+        assert not _cuda_item(combo).isEnabled() and "no NVIDIA GPU" in _cuda_item(combo).text()
+    assert window.upscale_panel.device_combo.currentData() == "auto"  # a job would only fail there
+    window.refresh_upscale_models()  # the panel is rebuilt after a model import: still greyed out
+    assert not _cuda_item(window.upscale_panel.device_combo).isEnabled()
+    window.upscale_panel.set_device("cuda")  # as a Preferences file from a GPU machine asks
+    assert window.upscale_panel.device_combo.currentData() == "auto"
+
+
+def test_with_a_gpu_cuda_stays_a_choice(window):
+    window.engine_ready("cuda:0 (NVIDIA H100)", True)
+    assert _cuda_item(window.upscale_panel.device_combo).isEnabled()
+    assert _cuda_item(window.train_panel.device).isEnabled()
+
+
+def test_startup_says_when_the_preferences_file_was_damaged(qtbot, studio_home, monkeypatch):
+    from genai_studio import paths
+    from genai_studio.app import create_main_window
+    from genai_studio.ui.main_window import MainWindow
+
+    paths.config_dir().mkdir(parents=True, exist_ok=True)
+    (paths.config_dir() / "settings.json").write_text('{"theme": "light",', encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, message: shown.append((title, message)))
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.project.ask_save_changes = lambda: "discard"
+    try:
+        qtbot.waitUntil(lambda: bool(shown), timeout=3000)
+        message = shown[0][1]
+        assert "preferences file" in message and "defaults are used" in message and "settings.json.bad-" in message
+    finally:
+        window.controller.shutdown()
+        window.project.shutdown()
+
+
 def test_ctrl_z_undoes_in_the_focused_canvas(qtbot, window, tmp_path):
     from PySide6.QtGui import QKeySequence
 
@@ -139,7 +184,7 @@ def test_startup_names_models_it_had_to_skip(qtbot, studio_home, monkeypatch):
     try:
         qtbot.waitUntil(lambda: bool(shown), timeout=3000)
         title, message = shown[0]
-        assert title == "Some models or folders cannot be used" and "half-written" in message
+        assert title == "Some settings, models or folders cannot be used" and "half-written" in message
     finally:
         window.controller.shutdown()
         window.project.shutdown()

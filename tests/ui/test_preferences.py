@@ -56,6 +56,18 @@ def test_defaults_show_auto_off_and_system_default(qtbot):
     assert dialog.result_settings() == Settings(autosave_minutes=0.0)
 
 
+def test_a_saved_cuda_preference_stays_shown_without_a_gpu(qtbot):
+    from genai_studio.ui.device_choices import mark_cuda_unavailable
+
+    dialog = PreferencesDialog(Settings(device="cuda"), [])
+    qtbot.addWidget(dialog)
+    mark_cuda_unavailable(dialog.device_combo, keep_selection=True)
+    combo = dialog.device_combo
+    assert combo.currentData() == "cuda" and "no NVIDIA GPU" in combo.currentText()
+    assert not combo.model().item(combo.currentIndex()).isEnabled()  # shown as set, but not choosable again
+    assert dialog.result_settings().device == "cuda"  # OK without touching it changes nothing
+
+
 def test_a_disconnected_device_stays_visible_and_is_kept(qtbot):
     dialog, _ = _dialog(qtbot, Settings(audio_output_device="Bluetooth Headphones"))
     assert dialog.audio_combo.currentText() == "Bluetooth Headphones (not connected)"

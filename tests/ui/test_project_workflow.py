@@ -130,6 +130,19 @@ def test_dropping_a_project_file_opens_it(window, tmp_path):
     assert len(window.canvas_state.layers) == 2
 
 
+def test_dropping_an_image_beside_the_canvas_adds_a_layer(window, tmp_path):
+    """A drop on a panel or the jobs list does what a drop on the canvas does: your picture stays."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window.canvas.open_files([_png(tmp_path / "a.png")])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(_png(tmp_path / "b.png"))])
+    window.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier))
+    assert [layer.name for layer in window.canvas_state.layers] == ["a.png", "b.png"]
+
+
 def test_result_layers_keep_their_job_spec(window, tmp_path, qtbot):
     window.canvas.open_files([_png(tmp_path / "a.png")])
     window.upscale_panel.select_model("realesr-animevideov3-x2")

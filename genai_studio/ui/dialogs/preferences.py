@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from genai_studio import paths
 from genai_studio.settings import AUTOSAVE_MAX_MINUTES, AUTOSAVE_MIN_MINUTES, Settings, validate
+from genai_studio.ui.device_choices import fill_device_combo
 
-DEVICE_CHOICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (NVIDIA GPU)", "cuda"))
 THEME_CHOICES = (("Dark", "dark"), ("Light", "light"))
 SYSTEM_DEFAULT_OUTPUT = "System default"
 NOT_CONNECTED_SUFFIX = " (not connected)"
@@ -46,8 +46,7 @@ class PreferencesDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
 
         self.device_combo = QComboBox()
-        for text, value in DEVICE_CHOICES:
-            self.device_combo.addItem(text, value)
+        fill_device_combo(self.device_combo)
         self.device_combo.setToolTip("The device new jobs run on. Auto uses the NVIDIA GPU when there is one, "
                                      "else the CPU.")
         form.addRow("Compute &device:", self.device_combo)

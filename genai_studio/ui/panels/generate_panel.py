@@ -255,10 +255,13 @@ class GeneratePanel(QWidget):
             self.save_gif(path)
 
     def save_frames(self, folder: str) -> bool:
-        """All shown results as numbered PNGs in ``folder``."""
+        """All shown results as numbered PNGs in ``folder``, each carrying the job that made them."""
         from genai_studio.mediaio.animation import save_frames
 
-        return self._export(save_frames, folder, "Cannot save the frames")
+        def write(images, target):
+            return save_frames(images, target, provenance=self.result_spec)
+
+        return self._export(write, folder, "Cannot save the frames")
 
     def _export(self, write, target: str, failure: str) -> bool:
         """``write(images, target)``; a failure becomes an error message instead of an exception."""

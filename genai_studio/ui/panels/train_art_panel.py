@@ -25,6 +25,7 @@ from genai_studio import paths
 from genai_studio.core.art_train_jobs import (
     FAMILIES, FAMILY_LABELS, IMAGE_EXTENSIONS, MIN_IMAGES, PRESETS, TrainArtSpec, TrainControl, TrainUpdate,
 )
+from genai_studio.ui.device_choices import fill_device_combo
 from genai_studio.ui.panels.loss_plot import LossPlot
 
 POLL_MS = 250  # how often the panel collects the trainer's updates
@@ -105,8 +106,7 @@ class TrainArtPanel(QWidget):
         self.steps.setRange(10, 1_000_000)
         self.steps.setSingleStep(500)
         self.device = QComboBox()
-        for label, value in (("Automatic (CUDA when present)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda")):
-            self.device.addItem(label, value)
+        fill_device_combo(self.device, auto_label="Automatic (CUDA when present)")
         self.resume = QCheckBox("Continue the previous run of this model")
         self.resume.setToolTip("Start from the last checkpoint instead of from scratch")
         form = QFormLayout(setup)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 
 from genai_studio.core.jobs import UpscaleSpec
 from genai_studio.core.media import ImageBuffer
+from genai_studio.ui.device_choices import fill_device_combo
 
-DEVICE_CHOICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (NVIDIA GPU)", "cuda"))
 FIDELITY_TAG = "fidelity"
 # (label, value, tooltip) of the look filter; value "" lists every model
 QUALITY_CHOICES = (
@@ -80,8 +80,7 @@ class UpscalePanel(QWidget):
         self.scale_group.button(4).setChecked(True)
 
         self.device_combo = QComboBox()
-        for label, value in DEVICE_CHOICES:
-            self.device_combo.addItem(label, value)
+        fill_device_combo(self.device_combo)
 
         self.tile_spin = QSpinBox()
         self.tile_spin.setRange(0, 2048)
@@ -115,7 +114,7 @@ class UpscalePanel(QWidget):
     def set_device(self, device: str) -> None:
         """Preselect the default compute device from Preferences ("auto", "cpu" or "cuda")."""
         index = self.device_combo.findData(device)
-        if index >= 0:
+        if index >= 0 and self.device_combo.model().item(index).isEnabled():  # not CUDA greyed out for no GPU
             self.device_combo.setCurrentIndex(index)
 
     def selected_model(self) -> UpscaleModelChoice | None:
