@@ -156,3 +156,6 @@ def test_bench_restore_scores_the_imported_inpainter_beside_the_classical_fills(
     # the per-image gains are the mean's parts: one image here, so they must agree to rounding
     assert list(x4["gain_db_per_image"]) == ["coffee"]
     assert abs(x4["gain_db_per_image"]["coffee"] - (x4["model"]["psnr_y"] - x4["bicubic"]["psnr_y"])) < 0.002
+    whole = report["upscale_fidelity_x4_whole_photos"]  # the whole 400x600 photo, not the 64 px crop
+    assert whole["bicubic"]["psnr_y"] != x4["bicubic"]["psnr_y"] and whole["model"]["psnr_y"] > whole["bicubic"][
+        "psnr_y"]
