@@ -135,23 +135,11 @@ def test_with_a_gpu_cuda_stays_a_choice(window):
 
 def test_startup_says_when_the_preferences_file_was_damaged(qtbot, studio_home, monkeypatch):
     from genai_studio import paths
-    from genai_studio.app import create_main_window
-    from genai_studio.ui.main_window import MainWindow
 
     paths.config_dir().mkdir(parents=True, exist_ok=True)
     (paths.config_dir() / "settings.json").write_text('{"theme": "light",', encoding="utf-8")
-    shown = []
-    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, message: shown.append((title, message)))
-    window = create_main_window()
-    qtbot.addWidget(window)
-    window.project.ask_save_changes = lambda: "discard"
-    try:
-        qtbot.waitUntil(lambda: bool(shown), timeout=3000)
-        message = shown[0][1]
-        assert "preferences file" in message and "defaults are used" in message and "settings.json.bad-" in message
-    finally:
-        window.controller.shutdown()
-        window.project.shutdown()
+    _, message = _first_startup_error(qtbot, monkeypatch)
+    assert "preferences file" in message and "defaults are used" in message and "settings.json.bad-" in message
 
 
 def test_ctrl_z_undoes_in_the_focused_canvas(qtbot, window, tmp_path):
@@ -168,14 +156,11 @@ def test_ctrl_z_undoes_in_the_focused_canvas(qtbot, window, tmp_path):
     assert len(window.canvas_state.layers) == 1
 
 
-def test_startup_names_models_it_had_to_skip(qtbot, studio_home, monkeypatch):
-    from genai_studio import paths
+def _first_startup_error(qtbot, monkeypatch) -> tuple[str, str]:
+    """Build the window as the app starts it and return the first error it shows (title, message)."""
     from genai_studio.app import create_main_window
     from genai_studio.ui.main_window import MainWindow
 
-    broken = paths.user_models_dir() / "half-written"
-    broken.mkdir(parents=True)
-    (broken / "manifest.json").write_text("{ not json", encoding="utf-8")
     shown = []
     monkeypatch.setattr(MainWindow, "show_error", lambda self, title, message: shown.append((title, message)))
     window = create_main_window()
@@ -183,8 +168,17 @@ def test_startup_names_models_it_had_to_skip(qtbot, studio_home, monkeypatch):
     window.project.ask_save_changes = lambda: "discard"
     try:
         qtbot.waitUntil(lambda: bool(shown), timeout=3000)
-        title, message = shown[0]
-        assert title == "Some settings, models or folders cannot be used" and "half-written" in message
+        return shown[0]
     finally:
         window.controller.shutdown()
         window.project.shutdown()
+
+
+def test_startup_names_models_it_had_to_skip(qtbot, studio_home, monkeypatch):
+    from genai_studio import paths
+
+    broken = paths.user_models_dir() / "half-written"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("{ not json", encoding="utf-8")
+    title, message = _first_startup_error(qtbot, monkeypatch)
+    assert title == "Some settings, models or folders cannot be used" and "half-written" in message
