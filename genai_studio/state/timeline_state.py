@@ -58,6 +58,9 @@ class TimelineState(QObject):
             raise ValueError(f"sample rate must be positive, got {sample_rate}")
         self._sample_rate = int(sample_rate)
         self._doc = _Snapshot((), *DEFAULTS)
+        # +1 whenever another project's timeline replaces this one (new, open): a job started before must not
+        # land its result in the new project
+        self.document_serial = 0
         self._playhead_s = 0.0
         self._renderer = MixRenderer()
         # The window passes one stack shared with the canvas, so undo follows the user's order of edits.
@@ -312,6 +315,7 @@ class TimelineState(QObject):
 
     def clear(self) -> None:
         """Empty the timeline, reset tempo/key/meter and forget the undo history (new project)."""
+        self.document_serial += 1
         self.undo_stack.clear()
         self._apply(_Snapshot((), *DEFAULTS))
         self.set_playhead(0.0)
@@ -321,6 +325,7 @@ class TimelineState(QObject):
         """Load a whole document (opening a project): not undoable."""
         if sample_rate <= 0:
             raise ValueError(f"sample rate must be positive, got {sample_rate}")
+        self.document_serial += 1
         self._sample_rate = int(sample_rate)
         self._renderer.clear()
         tempo_bpm = float(tempo_bpm)

@@ -50,6 +50,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.player.set_output_device(self.settings.audio_output_device)
         self._job_sources: dict[int, int | None] = {}  # job id → canvas layer the job was made from
         self._job_documents: dict[int, int] = {}  # job id → canvas document serial when it was submitted
+        self._job_timelines: dict[int, int] = {}  # job id → timeline document serial when it was submitted
 
         self.canvas = CanvasPane(self.canvas_state)
         self.timeline = TimelinePane(self.timeline_state, self.player)
@@ -226,6 +227,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         finally:
             if event.state.finished:
                 self._job_documents.pop(event.job_id, None)
+                self._job_timelines.pop(event.job_id, None)
 
     def _dispatch_job_event(self, event: JobEvent) -> None:
         if (self._on_voice_event(event) or self._on_restore_event(event) or self._on_generate_event(event)
@@ -246,7 +248,9 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
                 f"on {result.device}{note}", 10000)
             self.device_label.setText(f"Device: {result.device}")
         elif event.state is JobState.DONE and isinstance(event.result, MelodyResult):
-            self._add_melody_results(event.result, self._job_sources.pop(event.job_id, None))
+            source = self._job_sources.pop(event.job_id, None)
+            if self.still_same_timeline(event.job_id, event.result.spec.title):
+                self._add_melody_results(event.result, source)
         elif event.state is JobState.FAILED:
             self._job_sources.pop(event.job_id, None)
             self.statusBar().showMessage(f"Job failed: {event.message}", 10000)
@@ -256,11 +260,19 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
     def still_same_document(self, job_id: int, title: str) -> bool:
         """Whether the canvas still shows the document an image job was started on; if not, say so (its result
         must not land in another image or project)."""
-        serial = self._job_documents.get(job_id, self.canvas_state.document_serial)
-        if serial == self.canvas_state.document_serial:
+        return self._still_open(self._job_documents.get(job_id), self.canvas_state.document_serial,
+                                f"{title} finished after its image was closed")
+
+    def still_same_timeline(self, job_id: int, title: str) -> bool:
+        """Whether the timeline is still the one a melody or voice job was started on (not another project)."""
+        return self._still_open(self._job_timelines.get(job_id), self.timeline_state.document_serial,
+                                f"{title} finished after its project was closed")
+
+    def _still_open(self, serial_then: int | None, serial_now: int, what_happened: str) -> bool:
+        if serial_then is None or serial_then == serial_now:
             return True
-        self.statusBar().showMessage(f"{title} finished after its image was closed, so its result was not added "
-                                     "to this one; run it again on the new image if you need it", 15000)
+        self.statusBar().showMessage(f"{what_happened}, so its result was not added to this one; run it again "
+                                     "here if you need it", 15000)
         return False
 
     # ----- dialogs -------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ class ToolPanelsMixin:
     def submit_job(self, spec) -> int:
         job_id = self.controller.submit(spec)
         self._job_documents[job_id] = self.canvas_state.document_serial
+        self._job_timelines[job_id] = self.timeline_state.document_serial
         self.jobs_dock.show()
         self.jobs_dock.raise_()
         self.statusBar().showMessage(f"Queued: {spec.title}", 4000)

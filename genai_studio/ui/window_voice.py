@@ -77,7 +77,7 @@ class VoiceToolsMixin:
             self._stream_preview(job, np.asarray(event.preview, dtype=np.float32))
         elif event.state is JobState.DONE and isinstance(event.result, AudioResult):
             del self._voice_jobs[event.job_id]
-            self._land_voice_result(job, event.result)
+            self._land_voice_result(event.job_id, job, event.result)
         elif event.state.finished:
             del self._voice_jobs[event.job_id]
         return True
@@ -100,7 +100,7 @@ class VoiceToolsMixin:
         voice = self.store.find(self.voice_panel.voice.currentData() or "")
         return int(voice.manifest.defaults.get("sample_rate", 22050)) if voice else 22050
 
-    def _land_voice_result(self, job: _VoiceJob, result: AudioResult) -> None:
+    def _land_voice_result(self, job_id: int, job: _VoiceJob, result: AudioResult) -> None:
         notes = f" ({'; '.join(result.notes)})" if result.notes else ""
         if job.purpose == "stream":
             self.player.finish_stream()
@@ -111,6 +111,8 @@ class VoiceToolsMixin:
             self.player.play(result.audio.samples, result.audio.sample_rate)
             self.statusBar().showMessage(f"Previewing {result.audio.name}; A/B compares with the original{notes}",
                                          10000)
+            return
+        if not self.still_same_timeline(job_id, result.spec.title):
             return
         state = self.timeline_state
         source = job.source_clip_id if job.source_clip_id and self._clip_exists(job.source_clip_id) else None

@@ -110,3 +110,13 @@ def test_import_midi_and_export_clip_as_midi_musicxml_and_audio(qtbot, window, t
             assert len(data) / rate > 2.0 and abs(data).max() > 0.05
         else:
             assert [n.pitch for n in load_melody(out).notes] == [62, 64, 66, 68]
+
+
+def test_a_tune_finished_after_its_project_was_closed_stays_out_of_the_next(qtbot, window):
+    window.melody_panel.bars.setValue(2)
+    window.melody_panel.generate()
+    window.project.new()  # before the job's result can arrive: events wait for the event loop
+    _wait_done(qtbot, window, 1)
+    qtbot.wait(50)
+    assert not window.timeline_state.midi_clips() and not window.project.is_dirty
+    assert "after its project was closed" in window.statusBar().currentMessage()

@@ -85,3 +85,13 @@ def test_panel_errors_are_reported_not_raised(qtbot, window):
     window.voice_panel.sing_selected()
     assert [t for t, _ in errors] == ["Cannot speak", "Cannot transform", "Cannot sing"]
     assert not window.controller.jobs
+
+
+def test_speech_finished_after_its_project_was_closed_stays_out_of_the_next(qtbot, window):
+    window.voice_panel.text.setPlainText("Hello there.")
+    window.voice_panel.speak()
+    window.project.new()  # before the job's result can arrive
+    _wait_done(qtbot, window, 1)
+    qtbot.wait(50)
+    assert not window.timeline_state.clips() and not window.project.is_dirty
+    assert "after its project was closed" in window.statusBar().currentMessage()
