@@ -169,7 +169,8 @@ def test_import_good_and_bad_files(pane, qtbot, tmp_path):
     assert len(ids) == 2 and len(pane.state.tracks) == 2
     assert [t.name for t in pane.state.tracks] == ["tone", "pad"]
     assert len(errors) == 1 and errors[0][0] == IMPORT_ERROR_TITLE
-    assert "'song.mp3' cannot be imported" in errors[0][1] and "'empty.wav' is empty (0 bytes)" in errors[0][1]
+    assert "'song.mp3' cannot go on the timeline" in errors[0][1] and "MIDI" in errors[0][1]  # all it takes
+    assert "'empty.wav' is empty (0 bytes)" in errors[0][1]
     assert statuses == ["Imported 2 audio files."]
     pane.state.undo_stack.undo()  # one import = one undo step
     assert pane.state.tracks == ()
@@ -190,6 +191,25 @@ def test_drop_file_onto_the_timeline(pane, tmp_path):
     view.dropEvent(event)
     (clip,) = pane.state.clips()
     assert clip.start_s == pytest.approx(2.0, abs=0.02)
+
+
+@pytest.mark.parametrize("names", [["photo.png"], ["song.gstudio"], ["a.wav", "photo.jpg"]])
+def test_images_and_projects_dropped_on_the_timeline_go_on_to_the_window(pane, tmp_path, names):
+    """The timeline ignores such a drop, so Qt hands it to the window, which opens each file where it belongs."""
+    from PySide6.QtGui import QDragEnterEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / n)) for n in names])
+    for target in (pane, pane.view):
+        enter = QDragEnterEvent(QPointF(20, RULER_H + 10).toPoint(), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        target.dragEnterEvent(enter)
+        assert not enter.isAccepted()
+        drop = QDropEvent(QPointF(20, RULER_H + 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                          Qt.KeyboardModifier.NoModifier)
+        target.dropEvent(drop)
+        assert not drop.isAccepted()
+    assert pane.state.tracks == ()
 
 
 def _view_image(pane) -> QImage:

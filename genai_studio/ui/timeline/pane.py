@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
 
 from genai_studio.core.errors import BadInput, StudioError
 from genai_studio.core.music import Melody
-from genai_studio.mediaio.audio import AUDIO_FILE_FILTER, load_audio
+from genai_studio.mediaio.audio import (
+    AUDIO_FILE_FILTER, SUPPORTED_AUDIO_EXTENSIONS, SUPPORTED_FORMATS_TEXT, load_audio,
+)
 from genai_studio.mediaio.midi import load_melody
 
 NOTATION_EXTENSIONS = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
@@ -24,6 +26,7 @@ from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.dialogs.track_effects import TrackEffectsDialog
 from genai_studio.ui.timeline import export
+from genai_studio.ui.timeline.drops import timeline_paths
 from genai_studio.ui.timeline.geometry import format_time
 from genai_studio.ui.timeline.tracks_view import TracksView
 from genai_studio.ui.timeline.transport import MusicControls
@@ -175,6 +178,9 @@ class TimelinePane(QWidget):
             try:
                 # MIDI, MusicXML and ABC become MIDI clips; everything else is read as audio
                 is_notation = str(path).lower().endswith(NOTATION_EXTENSIONS)
+                if not is_notation and not str(path).lower().endswith(SUPPORTED_AUDIO_EXTENSIONS):
+                    raise BadInput(f"'{Path(path).name}' cannot go on the timeline: it takes audio "
+                                   f"({SUPPORTED_FORMATS_TEXT}) and notation (MIDI, MusicXML, ABC) files.")
                 loaded.append(load_melody(path) if is_notation else load_audio(path))
             except BadInput as exc:
                 problems.append(exc.message)
@@ -206,14 +212,18 @@ class TimelinePane(QWidget):
         self.import_files(paths, start_s, track_id)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        if timeline_paths(event.mimeData()):
             event.acceptProposedAction()
+        else:
+            event.ignore()  # images and projects go on to the window
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        paths = timeline_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
             self.import_files(paths)
+        else:
+            event.ignore()
 
     # ----- editing --------------------------------------------------------------------------------------
     def new_midi_clip(self) -> str:

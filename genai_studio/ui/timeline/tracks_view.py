@@ -5,7 +5,6 @@ dropped onto a lane at a time. The track headers (mixer strips) are widgets in a
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -15,6 +14,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from genai_studio.state.timeline_state import MidiClip, TimelineState
+from genai_studio.ui.timeline.drops import timeline_paths
 from genai_studio.ui.timeline.fades import FadePreview, FadesDialog, dragged_fades, hit_handle
 from genai_studio.ui.timeline.geometry import (
     DEFAULT_PPS, HEADER_W, LANE_H, MAX_PPS, MIN_PPS, RULER_H, ViewGeometry,
@@ -357,7 +357,4 @@ class TracksView(QAbstractScrollArea):
 
 
 def _local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[str]:
-    mime = event.mimeData()
-    if not mime.hasUrls():
-        return []
-    return [str(Path(u.toLocalFile())) for u in mime.urls() if u.isLocalFile()]
+    return timeline_paths(event.mimeData())
