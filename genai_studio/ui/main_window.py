@@ -17,6 +17,7 @@ from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.canvas.pane import CanvasPane
 from genai_studio.ui.dialogs.about import AboutDialog
 from genai_studio.ui.project_workflow import ProjectWorkflow
+from genai_studio.ui.space_key import SpaceForFocusedControls
 from genai_studio.ui.panels.jobs_panel import JobsPanel
 from genai_studio.ui.pianoroll.pane import PianoRollPane
 from genai_studio.ui.timeline.pane import TimelinePane
@@ -38,6 +39,8 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.setWindowTitle("GenAI Studio")
         self.resize(1400, 900)
         self.setAcceptDrops(True)
+        # a focused button, list or text field keeps Space; elsewhere it is Play/Stop (the filter goes with us)
+        QApplication.instance().installEventFilter(SpaceForFocusedControls(self))
         self.controller = controller
         self.store = store
         self.log_dir = log_dir

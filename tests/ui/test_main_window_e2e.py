@@ -182,3 +182,27 @@ def test_startup_names_models_it_had_to_skip(qtbot, studio_home, monkeypatch):
     (broken / "manifest.json").write_text("{ not json", encoding="utf-8")
     title, message = _first_startup_error(qtbot, monkeypatch)
     assert title == "Some settings, models or folders cannot be used" and "half-written" in message
+
+
+def test_space_presses_a_focused_control_and_plays_elsewhere(qtbot, window, tmp_path):
+    import soundfile as sf
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    sf.write(tmp_path / "t.wav", np.zeros(8000), 8000)
+    window.timeline.import_files([str(tmp_path / "t.wav")])
+    played = []
+    window.timeline.actions["play_stop"].triggered.connect(lambda *a: played.append(1))
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    window.tools.setCurrentWidget(window.restore_panel)
+    for widget in (window.restore_panel.only_mask, window.canvas.layers_panel.list):
+        widget.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=3000)
+        QTest.keyClick(widget, Qt.Key.Key_Space)
+    assert window.restore_panel.only_mask.isChecked() and not played  # the check box toggled, nothing played
+    window.canvas.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.canvas.view, timeout=3000)
+    QTest.keyClick(window.canvas.view, Qt.Key.Key_Space)
+    assert played == [1]
