@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QUndoView, QWidget,
+    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle, QUndoView, QWidget,
 )
 
 from genai_studio.core.jobs import ImageResult, JobEvent, JobState, MelodyResult
@@ -21,6 +21,7 @@ from genai_studio.ui.space_key import SpaceForFocusedControls
 from genai_studio.ui.panels.jobs_panel import JobsPanel
 from genai_studio.ui.pianoroll.pane import PianoRollPane
 from genai_studio.ui.timeline.pane import TimelinePane
+from genai_studio.ui.tool_tabs import ToolTabs
 from genai_studio.ui.window_settings import SettingsMixin
 from genai_studio.ui.window_tools import ToolPanelsMixin
 from genai_studio.ui.window_generate import GenerateToolsMixin
@@ -65,7 +66,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.setCentralWidget(splitter)
 
         self.upscale_panel = self._new_upscale_panel()
-        self.tools = QTabWidget()
+        self.tools = ToolTabs()
         self.tools.addTab(self.upscale_panel, "Upscale")
         self.melody_panel = self._new_melody_panel()
         self.tools.addTab(self.melody_panel, "Melody")
@@ -81,6 +82,9 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self.tools.addTab(self.generate_panel, "Generate")
         self.train_panel = self._new_train_panel()
         self.tools.addTab(self.train_panel, "Train")
+        # wide enough for every panel's controls side by side; their height scrolls (ToolTabs)
+        widest = max(self.tools.widget(i).minimumSizeHint().width() for i in range(self.tools.count()))
+        self.tools.setMinimumWidth(widest + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent))
         self.tools_dock = self._dock("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_panel = JobsPanel(controller)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)

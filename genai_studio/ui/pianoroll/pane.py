@@ -13,12 +13,13 @@ from dataclasses import replace
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from genai_studio.core.gm_instruments import display_number, instrument_name
 from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
+from genai_studio.ui.flow_layout import ToolStrip
 from genai_studio.ui.pianoroll.geometry import DEFAULT_GRID, GRIDS
 from genai_studio.ui.pianoroll.instrument_combo import InstrumentCombo
 from genai_studio.ui.pianoroll.preview import NotePreview
@@ -163,60 +164,44 @@ class PianoRollPane(QWidget):
         self.actions["tool_draw"].setChecked(True)
 
     def _build_ui(self) -> None:
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 6, 4)
-        bar.setSpacing(4)
+        bar = ToolStrip(self)  # wraps onto more rows in a narrow window
         self.clip_label = QLabel(self)
         self.clip_label.setProperty("role", "heading")
-        bar.addWidget(self.clip_label)
         self.instrument = InstrumentCombo(self)
         self.instrument.program_chosen.connect(self.set_program)
-        bar.addWidget(self.instrument)
-        bar.addSpacing(8)
-        for key in ("tool_draw", "tool_select"):
-            bar.addWidget(self._button(key))
-        bar.addSpacing(8)
-        bar.addWidget(QLabel("Grid", self))
+        bar.add_group(self.clip_label, self.instrument)
+        bar.add_group(*(self._button(key) for key in ("tool_draw", "tool_select")))
         self.grid_combo = QComboBox(self)
         self.grid_combo.addItems(list(GRIDS))
         self.grid_combo.setCurrentText(DEFAULT_GRID)
         self.grid_combo.setToolTip("Grid for drawing, snapping, quantizing and nudging (T = triplets)")
         self.grid_combo.currentTextChanged.connect(self.set_grid)
-        bar.addWidget(self.grid_combo)
-        bar.addWidget(self._button("snap"))
-        bar.addSpacing(8)
-        bar.addWidget(self._button("quantize"))
+        bar.add_group(QLabel("Grid", self), self.grid_combo, self._button("snap"))
         self.strength = QSpinBox(self)
         self.strength.setRange(0, 100)
         self.strength.setValue(100)
         self.strength.setSuffix(" %")
         self.strength.setToolTip("Quantize strength: 100% moves notes onto the grid, 50% half-way")
-        bar.addWidget(self.strength)
-        bar.addWidget(self._button("scale_lock"))
-        bar.addSpacing(8)
-        bar.addWidget(QLabel("Velocity", self))
+        bar.add_group(self._button("quantize"), self.strength, self._button("scale_lock"))
         self.velocity = QSpinBox(self)
         self.velocity.setRange(1, 127)
         self.velocity.setValue(self.view.new_velocity)
         self.velocity.setKeyboardTracking(False)  # one edit (one undo step) per typed value
         self.velocity.setToolTip("Velocity of the selected notes (of new notes when none is selected)")
         self.velocity.valueChanged.connect(self.view.set_velocity)
-        bar.addWidget(self.velocity)
         self.preview_check = QCheckBox("Preview notes", self)
         self.preview_check.setChecked(True)
         self.preview_check.setToolTip("Play a note when you draw it or drag it to another pitch (not during playback)")
         self.preview_check.toggled.connect(self._set_preview_enabled)
-        bar.addWidget(self.preview_check)
-        bar.addStretch(1)
-        for key in ("zoom_out", "zoom_in", "zoom_out_v", "zoom_in_v"):
-            bar.addWidget(self._button(key))
+        bar.add_group(QLabel("Velocity", self), self.velocity, self.preview_check)
+        bar.add_group(*(self._button(key) for key in ("zoom_out", "zoom_in", "zoom_out_v", "zoom_in_v")))
         # Fusion draws a checked tool button only slightly sunken; on the dark theme that is hard to see.
         self.setStyleSheet("QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
                            " border: 1px solid palette(mid); border-radius: 3px; padding: 2px 4px; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.view, 1)
 
     def _button(self, key: str) -> QToolButton:

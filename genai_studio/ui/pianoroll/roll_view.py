@@ -60,7 +60,7 @@ class PianoRollView(NoteCommands, QAbstractScrollArea):
         self.tool = "draw"
         self.new_velocity = DEFAULT_VELOCITY
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(320, 200)
+        self.setMinimumSize(320, 120)  # about an octave and a half: enough on a 640 px high screen
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
         self.horizontalScrollBar().setSingleStep(20)

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget,
+    QFileDialog, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
 from genai_studio.core.errors import BadInput, StudioError
@@ -25,6 +25,7 @@ NOTATION_FILE_FILTER = "MIDI, MusicXML or ABC (*.mid *.midi *.musicxml *.xml *.m
 from genai_studio.runtime.playback import AudioPlayer
 from genai_studio.state.timeline_state import TimelineState
 from genai_studio.ui.dialogs.track_effects import TrackEffectsDialog
+from genai_studio.ui.flow_layout import ToolStrip
 from genai_studio.ui.timeline import export
 from genai_studio.ui.timeline.drops import timeline_paths
 from genai_studio.ui.timeline.geometry import format_time
@@ -124,41 +125,39 @@ class TimelinePane(QWidget):
                 action.setToolTip(action.text().replace("&", ""))
 
     def _build_ui(self) -> None:
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 6, 4)
-        bar.setSpacing(4)
+        bar = ToolStrip(self)  # wraps onto a second row in a narrow window
+        buttons = []
         for key in ("play_stop", "stop"):
             button = QToolButton(self)
             button.setDefaultAction(self.actions[key])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            bar.addWidget(button)
+            buttons.append(button)
         self.time_label = QLabel(self)
         self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.time_label.font()
         font.setStyleHint(font.StyleHint.Monospace)
         font.setFamily("monospace")
         self.time_label.setFont(font)
-        bar.addSpacing(10)
-        bar.addWidget(self.time_label)
-        bar.addSpacing(10)
+        bar.add_group(*buttons, self.time_label)
         self.music = MusicControls(self.state, self)
-        bar.addWidget(self.music)
         metronome = QToolButton(self)
         metronome.setDefaultAction(self.actions["metronome"])
         metronome.setStyleSheet("QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
                                 " border: 1px solid palette(mid); border-radius: 3px; padding: 2px 4px; }")
-        bar.addWidget(metronome)
-        bar.addStretch(1)
+        bar.add_group(self.music, metronome)
+        groups: list[list[QToolButton]] = [[], []]
         for key in ("zoom_out", "zoom_in", "zoom_fit", "new_midi_clip", "import_audio"):
             button = QToolButton(self)
             button.setDefaultAction(self.actions.get(key) or self.local_actions[key])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly if key.startswith("zoom")
                                       else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            bar.addWidget(button)
+            groups[0 if key.startswith("zoom") else 1].append(button)
+        for group in groups:
+            bar.add_group(*group)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.view, 1)
 
     # ----- import ---------------------------------------------------------------------------------------
