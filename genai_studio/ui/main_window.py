@@ -55,6 +55,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
         self._job_sources: dict[int, int | None] = {}  # job id → canvas layer the job was made from
         self._job_documents: dict[int, int] = {}  # job id → canvas document serial when it was submitted
         self._job_timelines: dict[int, int] = {}  # job id → timeline document serial when it was submitted
+        self._error_boxes: dict[tuple[str, str], QMessageBox] = {}  # (title, message) → the box showing it
 
         self.canvas = CanvasPane(self.canvas_state)
         self.timeline = TimelinePane(self.timeline_state, self.player)
@@ -185,6 +186,7 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
 
         image = bar.addMenu("&Image")
         image.addAction(self._action("&Upscale…", self._show_upscale, "Ctrl+Shift+U"))
+        image.addAction(self._action("Upscale &Active Layer", self._run_upscale, "Ctrl+U"))
         image.addAction(self._action("&Re-run Job of This Result", self.rerun_active_result, "Ctrl+Shift+R"))
         image.addSeparator()
         image.addAction(self._action("Re&store…", self._show_restore, "Ctrl+Shift+D"))
@@ -284,12 +286,19 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
 
     # ----- dialogs -------------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
+        """A non-modal warning box; the same error again (Play pressed twice with no audio device) raises the
+        box already open instead of stacking another on it."""
         self.statusBar().showMessage(f"{title}: {message}", 10000)
+        key = (title, message)
+        if key in self._error_boxes:
+            self._error_boxes[key].raise_()
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda *_: self._error_boxes.pop(key, None))
+        self._error_boxes[key] = box
         box.show()
-        self._last_error_box = box
 
     def show_about(self) -> None:
         AboutDialog(self.store.list(), self).exec()
@@ -302,6 +311,11 @@ class MainWindow(ToolPanelsMixin, VoiceToolsMixin, RestoreToolsMixin, StyleTools
     def _show_upscale(self) -> None:
         self.tools_dock.show()
         self.tools.setCurrentWidget(self.upscale_panel)
+
+    def _run_upscale(self) -> None:
+        """Ctrl+U from anywhere: upscale the active layer with the Upscale panel's settings (shown, to see them)."""
+        self._show_upscale()
+        self.upscale_panel.submit()
 
     def check_installation(self) -> None:
         """Help ▸ Check Installation: the self-test in a child process, its rows appearing as they finish."""

@@ -375,3 +375,9 @@ def test_export_suggests_a_name_that_is_not_the_source_file():
     assert export_stem("rgba.png pale-ink") == "rgba pale-ink"  # was "rgba": the original file itself
     assert export_stem("photo.JPG x4") == "photo x4"
     assert export_stem("a/b:c.png") == "a-b-c" and export_stem(".png") == "image"
+
+
+def test_deleting_a_layer_names_the_undo_key(pane, rec):
+    pane.state.load_document(ImageBuffer(np.zeros((8, 8, 3), np.uint8), name="base"))
+    pane.layers_panel.delete_requested.emit(pane.state.active_id)
+    assert rec.statuses[-1] == "Deleted layer base (undo with Ctrl+Z)"

@@ -206,3 +206,48 @@ def test_space_presses_a_focused_control_and_plays_elsewhere(qtbot, window, tmp_
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.canvas.view, timeout=3000)
     QTest.keyClick(window.canvas.view, Qt.Key.Key_Space)
     assert played == [1]
+
+
+def test_the_same_error_twice_shows_one_box(qtbot, window):
+    from PySide6.QtWidgets import QMessageBox
+
+    for _ in range(3):  # e.g. Play pressed three times with no audio device
+        window.show_error("Audio playback", "No audio output device.")
+    window.show_error("Other", "Something else.")
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert sorted(b.windowTitle() for b in boxes) == ["Audio playback", "Other"]
+    boxes[0].close()
+    qtbot.waitUntil(lambda: len(window._error_boxes) == 1)  # a closed box is forgotten: the error can show again
+
+
+def test_ctrl_u_upscales_the_active_layer_from_any_tab(qtbot, window, tmp_path):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    window.canvas.open_files([_photo(tmp_path / "a.png")])
+    window.upscale_panel.select_model("realesr-animevideov3-x2")
+    window.tools.setCurrentWidget(window.restore_panel)
+    (action,) = [a for a in window.findChildren(QAction) if a.shortcut() == QKeySequence("Ctrl+U")]
+    action.trigger()
+    assert window.tools.currentWidget() is window.upscale_panel and len(window.controller.jobs) == 1
+    qtbot.waitUntil(lambda: len(window.canvas_state.layers) == 2, timeout=60000)
+
+
+def test_m_toggles_the_mask_tool_from_anywhere_once_there_is_an_image(qtbot, window, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    mask_tool = window.canvas.actions["mask_tool"]
+    assert not mask_tool.isEnabled()  # nothing to paint on yet
+    window.canvas.open_files([_photo(tmp_path / "a.png")])
+    assert mask_tool.isEnabled()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    button = window.restore_panel.run_button  # focus in the Tools dock, not on the canvas
+    window.tools.setCurrentWidget(window.restore_panel)
+    button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is button, timeout=3000)
+    QTest.keyClick(button, Qt.Key.Key_M)
+    assert mask_tool.isChecked()
+    window.project.new()
+    assert not mask_tool.isChecked() and not mask_tool.isEnabled()

@@ -170,6 +170,14 @@ def test_double_click_or_enter_opens_a_midi_clip(pane, qtbot):
     assert opened[-1] == new_id and isinstance(pane.state.clip(new_id), MidiClip)
 
 
+def test_new_midi_clips_never_share_a_name(pane):
+    first, _second = pane.new_midi_clip(), pane.new_midi_clip()
+    pane.state.remove_clip(first)
+    pane.new_midi_clip()
+    names = [c.name for c in pane.state.midi_clips()]
+    assert len(set(names)) == len(names) == 2
+
+
 def test_transport_tempo_key_and_meter_are_undoable_edits(pane):
     music, st = pane.music, pane.state
     music.tempo.setValue(96)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QSplitter, QVBoxLayout, QWidget
 
 from genai_studio.core.errors import StudioError
@@ -268,7 +268,8 @@ class CanvasPane(QWidget):
     def _delete_layer(self, layer_id: int) -> None:
         name = self.state.layer(layer_id).name
         self.state.remove_layer(layer_id)
-        self.status.emit(f"Deleted layer {name} (undo with {self.actions['undo'].shortcut().toString()})")
+        undo = QKeySequence(QKeySequence.StandardKey.Undo).toString(QKeySequence.SequenceFormat.NativeText)
+        self.status.emit(f"Deleted layer {name} (undo with {undo})")  # Edit ▸ Undo's key, wherever focus is
 
     def _refresh(self) -> None:
         layers = self.state.layers
@@ -297,3 +298,7 @@ class CanvasPane(QWidget):
         else:
             self.view.set_compare(None, None)
         self.actions["export"].setEnabled(self.state.active_layer() is not None)
+        mask_tool = self.actions["mask_tool"]
+        if self.state.is_empty and mask_tool.isChecked():
+            mask_tool.setChecked(False)  # nothing left to paint on
+        mask_tool.setEnabled(not self.state.is_empty)

@@ -94,8 +94,7 @@ class UpscalePanel(QWidget):
         self.info.setProperty("role", "dim")
         self.info.setWordWrap(True)
         self.run_button = QPushButton("Upscale")
-        self.run_button.setShortcut("Ctrl+U")
-        self.run_button.setToolTip("Upscale the active layer (Ctrl+U)")
+        self.run_button.setToolTip("Upscale the active layer (Ctrl+U, from anywhere: Image ▸ Upscale Active Layer)")
         self.run_button.clicked.connect(self.submit)
 
         form = QFormLayout()

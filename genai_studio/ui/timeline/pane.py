@@ -229,7 +229,11 @@ class TimelinePane(QWidget):
         """An empty MIDI clip (one bar long until it has notes) on a new track at the playhead, opened at once."""
         st = self.state
         melody = Melody(key=st.key, time_signature=st.time_signature, name="MIDI clip")
-        clip_id = st.add_midi_clip(melody, start_s=st.playhead_s, name=f"MIDI {len(st.midi_clips()) + 1}")
+        taken = {clip.name for clip in st.clips()}
+        number = len(st.midi_clips()) + 1
+        while f"MIDI {number}" in taken:  # after a deletion the count alone would repeat a name
+            number += 1
+        clip_id = st.add_midi_clip(melody, start_s=st.playhead_s, name=f"MIDI {number}")
         self.view.select_clip(clip_id)
         self.midi_clip_activated.emit(clip_id)
         return clip_id
