@@ -171,7 +171,8 @@ def test_double_click_or_enter_opens_a_midi_clip(pane, qtbot):
 
 
 def test_new_midi_clips_never_share_a_name(pane):
-    first, _second = pane.new_midi_clip(), pane.new_midi_clip()
+    first = pane.new_midi_clip()
+    pane.new_midi_clip()
     pane.state.remove_clip(first)
     pane.new_midi_clip()
     names = [c.name for c in pane.state.midi_clips()]
