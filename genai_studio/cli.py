@@ -62,7 +62,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         return _gui(argparse.Namespace(files=[]))
-    return int(args.func(args) or 0)
+    return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Run a subcommand. What no command reports itself still ends in one line, never a traceback: Ctrl-C
+    (exit 130, as shells expect) and running out of memory (exit 2, with what to try)."""
+    from genai_studio.commands.reporting import close_progress_line
+    from genai_studio.core.errors import OUT_OF_MEMORY_ADVICE, looks_like_out_of_memory
+
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        close_progress_line()
+        print("cancelled", file=sys.stderr)
+        return 130
+    except (MemoryError, RuntimeError) as exc:
+        if not looks_like_out_of_memory(exc):
+            raise
+        close_progress_line()
+        print(f"error: {OUT_OF_MEMORY_ADVICE}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

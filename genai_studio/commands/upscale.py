@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from genai_studio.core.errors import StudioError, BadInput
-from genai_studio.core.jobs import UpscaleSpec
+from genai_studio.core.jobs import SMALLEST_TILE, UpscaleSpec
 from genai_studio.core.progress import CancelToken
 from genai_studio.commands.image_pairs import image_pairs
 from genai_studio.commands.reporting import progress_printer
@@ -53,6 +53,8 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         if entry.task != "upscale":
             raise BadInput(f"{args.model} is a {entry.task} model, not an upscaler")
         tile = args.tile if args.tile is not None else int(entry.manifest.defaults.get("tile", 256))
+        if tile != 0 and tile < SMALLEST_TILE:  # refused here, before any image is read
+            raise BadInput(f"--tile must be 0 (no tiling) or at least {SMALLEST_TILE} pixels, got {tile}")
         pairs = image_pairs(Path(args.input), Path(args.output), f"x{args.scale}")
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

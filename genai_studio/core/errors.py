@@ -40,6 +40,18 @@ class OutOfMemory(StudioError):
     kind = "out-of-memory"
 
 
+OUT_OF_MEMORY_ADVICE = "Ran out of memory. Try a smaller tile size, a smaller image or close other jobs."
+# how allocators say it: NumPy's MemoryError, torch's CUDA "out of memory" and CPU "can't allocate memory"
+_OUT_OF_MEMORY_TEXTS = ("out of memory", "can't allocate memory", "cannot allocate memory", "not enough memory")
+
+
+def looks_like_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is an allocation failure (torch raises RuntimeErrors for them, not MemoryError)."""
+    if isinstance(exc, MemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and any(t in str(exc).lower() for t in _OUT_OF_MEMORY_TEXTS)
+
+
 class DeviceUnavailable(StudioError):
     """The user asked for a device (e.g. CUDA) this machine does not have."""
 

@@ -40,6 +40,9 @@ class JobSpec:
         return out
 
 
+SMALLEST_TILE = 32  # input pixels per tile side: below this the overlap is most of every tile
+
+
 @dataclass(frozen=True, eq=False)
 class UpscaleSpec(JobSpec):
     image: ImageBuffer | None = None
@@ -53,8 +56,8 @@ class UpscaleSpec(JobSpec):
             raise ValueError("UpscaleSpec needs an image")
         if self.scale not in (2, 3, 4):
             raise ValueError(f"scale must be 2, 3 or 4, got {self.scale}")
-        if self.tile != 0 and self.tile < 32:
-            raise ValueError(f"tile must be 0 (no tiling) or at least 32 pixels, got {self.tile}")
+        if self.tile != 0 and self.tile < SMALLEST_TILE:
+            raise ValueError(f"tile must be 0 (no tiling) or at least {SMALLEST_TILE} pixels, got {self.tile}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
 

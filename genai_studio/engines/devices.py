@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from genai_studio.core.errors import DeviceUnavailable
+from genai_studio.core.errors import DeviceUnavailable, looks_like_out_of_memory
 
 
 def cuda_available() -> bool:
@@ -41,12 +41,7 @@ def configure_cpu_threads() -> None:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, (RuntimeError, MemoryError)) and (
-        "out of memory" in text or "cuda error: out of memory" in text or isinstance(exc, MemoryError)
-    )
+    return isinstance(exc, torch.cuda.OutOfMemoryError) or looks_like_out_of_memory(exc)
 
 
 def describe(device: torch.device) -> str:

@@ -157,6 +157,9 @@ def _check_wav_not_truncated(p: Path, name: str, info: sf._SoundFileInfo) -> Non
         return
 
 
+MAX_VORBIS_RATE = 192_000  # Hz
+
+
 def save_audio(audio: AudioBuffer, path: str | os.PathLike[str]) -> Path:
     """Write WAV (24-bit), FLAC (24-bit) or OGG Vorbis by extension, atomically (temp file, fsync, rename)."""
     p = Path(path)
@@ -166,6 +169,9 @@ def save_audio(audio: AudioBuffer, path: str | os.PathLike[str]) -> Path:
     container, subtype = _WRITE_FORMATS[ext]
     if audio.frames == 0:
         raise BadInput(f"Cannot save '{p.name}': there is no audio to write.")
+    if container == "OGG" and audio.sample_rate > MAX_VORBIS_RATE:  # libvorbis crashes the process above ~200k
+        raise BadInput(f"Cannot save '{p.name}': OGG Vorbis holds at most {MAX_VORBIS_RATE // 1000} kHz audio, this "
+                       f"is {audio.sample_rate / 1000:g} kHz; save it as .wav or .flac.")
     # Integer PCM and Vorbis wrap or distort outside [-1, 1]; clip here, where the loss is deliberate.
     samples = np.clip(audio.samples, -1.0, 1.0)
     try:

@@ -16,7 +16,9 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from genai_studio.core.errors import Cancelled, OutOfMemory, StudioError
+from genai_studio.core.errors import (
+    OUT_OF_MEMORY_ADVICE, Cancelled, OutOfMemory, StudioError, looks_like_out_of_memory,
+)
 from genai_studio.core.jobs import JobEvent, JobSpec, JobState
 from genai_studio.core.progress import CancelToken
 
@@ -113,13 +115,14 @@ class DeviceWorker(QThread):
         except StudioError as exc:
             log.info("job %d (%s) failed: %s", job.job_id, job.spec.title, exc.message)
             self.event.emit(JobEvent(job.job_id, JobState.FAILED, job.token.fraction, exc.message, error_kind=exc.kind))
-        except MemoryError:
-            log.exception("job %d ran out of memory", job.job_id)
-            err = OutOfMemory("Ran out of memory. Try a smaller tile size, a smaller image or close other jobs.")
-            self.event.emit(JobEvent(job.job_id, JobState.FAILED, job.token.fraction, err.message, error_kind=err.kind))
         except Exception as exc:  # noqa: BLE001 - the one boundary where anything unexpected is contained
-            log.exception("job %d (%s) crashed", job.job_id, job.spec.title)
-            message = f"Unexpected error: {type(exc).__name__}: {exc}. The full report is in the log file."
-            self.event.emit(JobEvent(job.job_id, JobState.FAILED, job.token.fraction, message, error_kind="unexpected"))
+            if looks_like_out_of_memory(exc):  # NumPy's MemoryError, torch's allocator RuntimeErrors
+                log.exception("job %d ran out of memory", job.job_id)
+                message, kind = OUT_OF_MEMORY_ADVICE, OutOfMemory.kind
+            else:
+                log.exception("job %d (%s) crashed", job.job_id, job.spec.title)
+                message = f"Unexpected error: {type(exc).__name__}: {exc}. The full report is in the log file."
+                kind = "unexpected"
+            self.event.emit(JobEvent(job.job_id, JobState.FAILED, job.token.fraction, message, error_kind=kind))
         else:
             self.event.emit(JobEvent(job.job_id, JobState.DONE, 1.0, "Done", result=result))

@@ -132,3 +132,42 @@ def test_a_black_and_white_photo_stays_black_and_white(tmp_path):
     Image.fromarray(((xx * 9 + yy * 5) % 256).astype(np.uint8), "L").save(src)
     assert main(["upscale", str(src), "-o", str(tmp_path / "out.png"), *FAST]) == 0
     assert load_image(tmp_path / "out.png").is_grayscale  # no tint from a colour network
+
+
+@pytest.mark.parametrize("failure, code, said", [
+    (KeyboardInterrupt(), 130, "cancelled"),
+    (RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4 GB"), 2, "Ran out of memory"),
+    (MemoryError("Unable to allocate 1.12 GiB"), 2, "Ran out of memory"),
+])
+def test_ctrl_c_and_out_of_memory_end_in_one_line(capsys, failure, code, said):
+    import argparse
+
+    from genai_studio.cli import _run_command
+
+    def command(_args):
+        raise failure
+
+    assert _run_command(argparse.Namespace(func=command)) == code
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
+def test_other_runtime_errors_are_not_mistaken_for_memory():
+    import argparse
+
+    from genai_studio.cli import _run_command
+
+    def command(_args):
+        raise RuntimeError("shape mismatch")
+
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        _run_command(argparse.Namespace(func=command))
+
+
+@pytest.mark.parametrize("tile", ["1", "-5"])
+def test_a_too_small_tile_is_one_error_line(tmp_path, capsys, tile):
+    src = tmp_path / "in.png"
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src)
+    assert main(["upscale", str(src), "-o", str(tmp_path / "out.png"), "--tile", tile]) == 2
+    assert "--tile must be 0 (no tiling) or at least 32 pixels" in capsys.readouterr().err
+    assert not (tmp_path / "out.png").exists()

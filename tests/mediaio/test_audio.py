@@ -184,3 +184,12 @@ def test_resample_general_path_matches_polyphase(monkeypatch):
 def test_resample_to_zero_frames_is_empty_not_an_error():
     out = resample(np.ones((1, 2), dtype=np.float32), 96000, 44100)
     assert out.shape == (0, 2) and out.dtype == np.float32
+
+
+def test_ogg_above_192_khz_is_refused_before_libvorbis_can_crash(tmp_path):
+    """libvorbis takes the whole process down (SIGSEGV) on 250 kHz and up; DXD recordings are 352.8/384 kHz."""
+    audio = AudioBuffer(np.zeros((384_000, 1), np.float32), 384_000)
+    with pytest.raises(BadInput, match=r"at most 192 kHz.*384 kHz.*\.wav or \.flac"):
+        save_audio(audio, tmp_path / "dxd.ogg")
+    assert list(tmp_path.iterdir()) == []  # no temp file left either
+    save_audio(audio, tmp_path / "dxd.flac")  # FLAC takes it

@@ -115,6 +115,21 @@ def test_failures_are_classified_and_the_worker_survives(qtbot):
     c.shutdown()
 
 
+def test_an_allocator_failure_is_reported_as_out_of_memory(qtbot):
+    """torch raises RuntimeErrors for a failed CPU allocation, NumPy a MemoryError: both read as memory."""
+    failures = iter([RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory"),
+                     MemoryError("Unable to allocate 1.12 GiB")])
+
+    def run(spec, token):
+        raise next(failures)
+
+    c = JobController(run)
+    for _ in range(2):
+        record = _wait_finished(qtbot, c, c.submit(JobSpec(device="cpu")))
+        assert record.error_kind == "out-of-memory" and "smaller tile size" in record.message
+    c.shutdown()
+
+
 def test_event_loop_keeps_turning_while_a_job_runs(qtbot):
     def run(spec, token):
         end = time.monotonic() + 0.6
