@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from genai_studio.core.errors import StudioError
-from genai_studio.commands.reporting import check_output_writable, load_melody_noting, run_reporting_errors
+from genai_studio.commands.reporting import (
+    check_output_writable, load_melody_noting, refuse_overwriting_input, run_reporting_errors,
+)
 
 STYLES = ("reel", "jig", "air", "hymn")
 VARY_MODES = ("keep_rhythm", "keep_contour", "free")
@@ -115,11 +117,12 @@ def _model(args: argparse.Namespace):
     return load_melody_model(args.model)
 
 
-def _check_output(out: Path) -> None:
+def _check_output(out: Path, source: str | None = None) -> None:
     from genai_studio.core.errors import BadInput
 
     if out.suffix.lower() not in (".mid", ".midi"):
         raise BadInput(f"{out.name}: melodies are written as MIDI; give the output a .mid name")
+    refuse_overwriting_input(out, source)
     check_output_writable(out)
 
 
@@ -156,7 +159,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
     def action() -> int:
         from genai_studio.engines.music.generate import continue_melody
 
-        _check_output(Path(args.output))
+        _check_output(Path(args.output), args.input)
         source = load_melody_noting(args.input)
         if not source.is_monophonic():
             print("note: the input is polyphonic; continuing its top line", file=sys.stderr)
@@ -173,7 +176,7 @@ def cmd_vary(args: argparse.Namespace) -> int:
     def action() -> int:
         from genai_studio.engines.music.generate import vary
 
-        _check_output(Path(args.output))
+        _check_output(Path(args.output), args.input)
         source = load_melody_noting(args.input)
         melody = vary(_model(args), source, args.mode, args.amount, args.seed, args.temperature,
                       parse_range(args.pitch_range), args.style)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,16 @@ def check_output_writable(out: Path) -> None:
             pass
     except OSError as exc:
         raise BadInput(f"cannot write {out.name} in {folder}: {exc.strerror or exc}") from None
+
+
+def refuse_overwriting_input(out: Path, *inputs: str | Path | None) -> None:
+    """OUT naming one of the inputs (by any path: ``./a/../a/x.wav``, a link) would replace the original with
+    the result; refuse it before any work, as upscale and restore do."""
+    if not out.exists():
+        return
+    for src in inputs:
+        if src is not None and Path(src).exists() and os.path.samefile(src, out):
+            raise BadInput(f"OUT is IN ({Path(src).name}); choose another file name so the original is kept")
 
 
 def load_melody_noting(path: str):

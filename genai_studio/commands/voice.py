@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 from genai_studio.commands.reporting import (
-    check_output_writable, close_progress_line, load_melody_noting, print_usage, progress_printer, run_reporting_errors,
+    check_output_writable, close_progress_line, load_melody_noting, print_usage, progress_printer,
+    refuse_overwriting_input, run_reporting_errors,
 )
 from genai_studio.core.errors import BadInput
 from genai_studio.core.voice_jobs import (
@@ -86,7 +87,7 @@ def _spec(make: Callable[[], object]):
         raise BadInput(str(exc)) from None
 
 
-def _run_and_save(spec, output: str, label: str, quiet: bool) -> int:
+def _run_and_save(spec, output: str, label: str, quiet: bool, inputs: tuple[str, ...] = ()) -> int:
     from genai_studio.core.progress import CancelToken
     from genai_studio.mediaio.audio import format_duration, save_audio
     from genai_studio.runtime.job_runner import JobRunner
@@ -95,6 +96,7 @@ def _run_and_save(spec, output: str, label: str, quiet: bool) -> int:
     out = Path(output)
     if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
         raise BadInput(f"{out.name}: write audio as .wav, .flac or .ogg")
+    refuse_overwriting_input(out, *inputs)
     check_output_writable(out)
     result = JobRunner(ModelStore())(spec, CancelToken(progress_printer(label, quiet)))
     close_progress_line()
@@ -150,7 +152,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
         audio = _load_audio(args.input)
         spec = _spec(lambda: VoiceTransformSpec(audio=audio, pitch_semitones=args.pitch, formant_ratio=args.formant,
                                                 tempo_ratio=args.tempo, effect=args.effect, device=args.device))
-        return _run_and_save(spec, args.output, "transform", args.quiet)
+        return _run_and_save(spec, args.output, "transform", args.quiet, inputs=(args.input,))
 
     return run_reporting_errors(action)
 
@@ -160,7 +162,7 @@ def cmd_denoise(args: argparse.Namespace) -> int:
         audio = _load_audio(args.input)
         spec = _spec(lambda: VoiceDenoiseSpec(audio=audio, strength=args.strength, method=args.method,
                                               device=args.device))
-        return _run_and_save(spec, args.output, "denoise", args.quiet)
+        return _run_and_save(spec, args.output, "denoise", args.quiet, inputs=(args.input,))
 
     return run_reporting_errors(action)
 

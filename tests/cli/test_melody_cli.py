@@ -123,3 +123,13 @@ def test_train_command_is_registered(capsys):
         main(["train", "melody", "--help"])
     assert "--epochs" in capsys.readouterr().out
     assert main(["train", "melody", "--epochs", "0"]) == 2
+
+
+@pytest.mark.parametrize("command", ["continue", "vary"])
+def test_continue_and_vary_never_overwrite_their_input(tmp_path, capsys, command):
+    src = tmp_path / "tune.mid"
+    assert main(["melody", "generate", "-o", str(src), "--bars", "2", "--seed", "1"]) == 0
+    before = src.read_bytes()
+    assert main(["melody", command, str(src), "-o", str(src)]) == 2
+    assert "OUT is IN (tune.mid)" in capsys.readouterr().err
+    assert src.read_bytes() == before

@@ -109,3 +109,15 @@ def test_an_unwritable_output_fails_before_any_work(tmp_path, capsys, monkeypatc
 def test_a_model_that_is_not_a_voice_is_named_as_such(tmp_path, capsys):
     assert main(["speak", "hi", "--voice", "melody-folk", "-o", str(tmp_path / "x.wav"), "--quiet"]) == 2
     assert "'melody-folk' is a melody model, not a voice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["voice", "transform", "--pitch", "3"], ["voice", "denoise"]])
+def test_out_naming_the_input_is_refused_and_the_input_kept(tmp_path, capsys, command):
+    src = tmp_path / "take.wav"
+    sf.write(src, 0.2 * np.sin(np.arange(8000) / 8000 * 2 * np.pi * 220), 16000)
+    before = src.read_bytes()
+    same = tmp_path / "sub" / ".." / "take.wav"  # the same file by another path
+    (tmp_path / "sub").mkdir()
+    assert main([*command[:2], str(src), "-o", str(same), *command[2:], "--quiet"]) == 2
+    assert "OUT is IN (take.wav)" in capsys.readouterr().err
+    assert src.read_bytes() == before
