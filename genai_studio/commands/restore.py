@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_studio.commands.image_pairs import image_pairs
-from genai_studio.commands.reporting import progress_printer
+from genai_studio.commands.image_pairs import check_image_output, image_pairs
+from genai_studio.commands.reporting import progress_printer, refuse_overwriting_input
 from genai_studio.core.errors import BadInput, StudioError
 from genai_studio.core.media import MASK_PAINTED_MIN, ImageBuffer
 from genai_studio.core.progress import CancelToken
@@ -147,6 +147,23 @@ def _check_task_options(args: argparse.Namespace) -> None:
             setattr(args, name, default)
 
 
+def _check_mask_files(args: argparse.Namespace, src: Path, pairs: list[tuple[Path, Path]]) -> None:
+    """--mask is an input no output may replace; --save-mask is an output checked like OUT, before any work."""
+    if args.mask:
+        for _, out in pairs:
+            refuse_overwriting_input(out, args.mask)
+    if not args.save_mask:
+        return
+    if src.is_dir():
+        raise BadInput("--save-mask names one file, so it works on one image, not a folder (each image has its own "
+                       "scratches)")
+    mask_out = Path(args.save_mask)
+    refuse_overwriting_input(mask_out, src, args.mask)
+    if mask_out.resolve() == pairs[0][1].resolve():
+        raise BadInput("--save-mask and OUT name the same file; give the mask its own name")
+    check_image_output(mask_out)
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from genai_studio.core.restore_jobs import loads_recipe
     from genai_studio.mediaio.images import load_image
@@ -174,6 +191,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                     raise BadInput("--mask cannot be used with a folder recipe run (each image needs its own)")
                 return _run_recipe_folder(args, src, dst, store, recipe)
         pairs = image_pairs(src, dst, args.task or "restored")
+        _check_mask_files(args, src, pairs)
     except StudioError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

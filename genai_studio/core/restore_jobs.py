@@ -171,10 +171,13 @@ def parse_recipe(data: Any, name: str = "recipe") -> Recipe:
 
 
 def loads_recipe(text: str, name: str = "recipe") -> Recipe:
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as Windows Notepad saves UTF-8
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except (RecursionError, ValueError) as exc:  # thousands of nested brackets; integers of thousands of digits
+        raise BadInput(f"{name} is not a recipe: its JSON is nested too deeply or holds absurd numbers") from exc
     return parse_recipe(data, name)
 
 

@@ -110,3 +110,37 @@ def test_options_that_would_be_ignored_and_in_place_writes_are_refused(tmp_path,
     assert main(["restore", str(src), "-o", str(src), "--task", "denoise", "--quiet"]) == 2
     assert "OUT is IN (a.png)" in capsys.readouterr().err
     assert src.read_bytes() == original and not (tmp_path / "o.png").exists()
+
+
+def test_mask_files_are_checked_up_front_and_never_overwritten(tmp_path, capsys):
+    photo, mask = str(_png(tmp_path / "photo.png")), str(_mask(tmp_path / "mask.png"))
+    kept = {p: p.read_bytes() for p in (tmp_path / "photo.png", tmp_path / "mask.png")}
+    result = str(tmp_path / "result.png")
+    (tmp_path / "folder").mkdir()
+    _png(tmp_path / "folder" / "a.png")
+    cases = [  # (OUT, options, what the error says)
+        (result, ["--task", "scratches", "--save-mask", photo], "OUT is IN (photo.png)"),
+        (result, ["--task", "scratches", "--save-mask", result], "the same file"),
+        (result, ["--task", "scratches", "--save-mask", str(tmp_path / "m.gif")], "'.gif' is not a supported"),
+        (result, ["--task", "scratches", "--save-mask", str(tmp_path / "photo.png" / "m.png")], "not a folder"),
+        (mask, ["--task", "inpaint", "--mask", mask], "OUT is IN (mask.png)"),
+    ]
+    for out, options, said in cases:
+        assert main(["restore", photo, "-o", out, *options, "--quiet"]) == 2, said
+        assert said in capsys.readouterr().err
+        assert not (tmp_path / "result.png").exists()  # refused before any work, not after writing the result
+    assert all(p.read_bytes() == data for p, data in kept.items())
+    assert main(["restore", str(tmp_path / "folder"), "-o", str(tmp_path / "out"), "--task", "scratches",
+                 "--save-mask", str(tmp_path / "m.png"), "--quiet"]) == 2
+    assert "works on one image, not a folder" in capsys.readouterr().err
+
+
+def test_a_recipe_with_a_byte_order_mark_or_absurd_nesting(tmp_path, capsys):
+    photo = str(_png(tmp_path / "photo.png"))
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"steps": [{"task": "denoise", "settings": {"model_id": "classical"}}]}).encode())
+    assert main(["restore", photo, "-o", str(tmp_path / "a.png"), "--recipe", str(bom), "--quiet"]) == 0
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["restore", photo, "-o", str(tmp_path / "b.png"), "--recipe", str(deep), "--quiet"]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
