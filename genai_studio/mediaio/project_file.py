@@ -289,6 +289,8 @@ def _manifest(zf: zipfile.ZipFile, name: str) -> tuple[int, dict[str, Any]]:
                        f"(line {exc.lineno}, column {exc.colno}: {exc.msg}).") from exc
     except RecursionError as exc:
         raise BadInput(f"'{name}' is damaged: {PROJECT_JSON} is nested too deeply.") from exc
+    except ValueError as exc:  # an integer of thousands of digits (Python refuses to convert it)
+        raise BadInput(f"'{name}' is damaged: {PROJECT_JSON} holds a number too long to read.") from exc
     if not isinstance(data, dict):
         raise BadInput(f"'{name}' is damaged: {PROJECT_JSON} does not hold a project (expected a JSON object).")
     stored = data.get("schema_version")

@@ -406,6 +406,9 @@ BAD_FILES = {
                         "'n.gstudio' is not a GenAI Studio project: it has no project.json"),
     "invalid json": (lambda p: write_zip(p / "j.gstudio", {"project.json": b"{\"schema_version\": 2,"}),
                      "'j.gstudio' is damaged: project.json is not valid JSON (line 1"),
+    "absurd number": (lambda p: write_zip(p / "n.gstudio", {"project.json": b"{\"schema_version\": " + b"9" * 5000
+                                                             + b"}"}),
+                      "'n.gstudio' is damaged: project.json holds a number too long to read"),
     "json not an object": (lambda p: write_zip(p / "a.gstudio", {"project.json": b"[1, 2]"}),
                            "project.json does not hold a project (expected a JSON object)"),
     "not utf-8": (lambda p: write_zip(p / "u.gstudio", {"project.json": b"{\"a\": \"\xff\xfe\"}"}),
