@@ -129,10 +129,16 @@ def _check(melody: Melody, sample_rate: int, program: int | None) -> int:
     return int(program)
 
 
+FLUID_MAX_RATE = 96_000  # Hz: the highest synth.sample-rate FluidSynth accepts
+
+
 def render_soundfont(melody: Melody, soundfont: Path, sample_rate: int = 48000,
                      program: int | None = None) -> AudioBuffer:
     """Offline FluidSynth: note events in time order, samples pulled between them with ``get_samples``."""
     program = _check(melody, sample_rate, program)
+    if sample_rate > FLUID_MAX_RATE:  # FluidSynth would keep its own rate: a file labelled 192 kHz, 13 semitones sharp
+        raise BadInput(f"the SoundFont synth renders at most {FLUID_MAX_RATE} Hz, not {sample_rate}; choose "
+                       f"{FLUID_MAX_RATE} or less (the built-in synth, --builtin, renders up to 192000 Hz)")
     fluidsynth = _import_fluidsynth()
     if fluidsynth is None:
         raise BadInput(soundfont_status()[1])

@@ -92,6 +92,10 @@ def test_bad_parameters():
         render_builtin(melody, 100)
     with pytest.raises(BadInput, match="does not exist"):
         render_melody(melody, SR, soundfont="/nowhere/none.sf2")
+    # FluidSynth would ignore a rate above 96 kHz and play 13 semitones sharp in a file labelled 192 kHz;
+    # refused before it is even loaded
+    with pytest.raises(BadInput, match="at most 96000 Hz, not 192000"):
+        render_soundfont(melody, "/any/font.sf2", 192000)
 
 
 def test_without_fluidsynth_render_melody_uses_the_builtin_synth(monkeypatch):
