@@ -215,6 +215,13 @@ def test_shipped_colorizer_beats_the_gray_input_through_the_engine():
     assert np.abs(ev.rgb_to_y(out) - ev.rgb_to_y(gray)).mean() <= 0.5
     assert ev.psnr_ssim(coffee, out)[0] > ev.psnr_ssim(coffee, gray)[0] + 1.0
     assert ev.colorfulness(out) > 10.0 and ev.colorfulness(gray) == 0.0
+    assert not run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).notes
+    # a photo already in colour is recoloured too, but the user is told; a sepia print is not "in colour"
+    notes = {}
+    for name, pixels in (("colour", coffee), ("sepia", (gray * np.array([1.0, 0.85, 0.65])).astype(np.uint8))):
+        spec = RestoreSpec(image=ImageBuffer(pixels), task="colorize", model_id=manifest.id, device="cpu")
+        notes[name] = run_restore(spec, CancelToken(), manifest, MODELS / manifest.files[0].name).notes
+    assert any("already had colour" in n for n in notes["colour"]) and not notes["sepia"]
 
 
 def test_shipped_inpainter_improves_on_its_membrane_prefill_in_small_holes():

@@ -63,6 +63,20 @@ def check_model_fits(manifest: ModelManifest, task: str) -> None:
         raise ModelError(f"{manifest.name} is {a_or_an(manifest.task)} model, not a {task} model")
 
 
+# How much the hue varies across a photo (std of r/(r+g+b), g/(r+g+b) over pixels that are not dark, where
+# noise makes hue meaningless): gray and sepia ≈ 0, faded prints ≈ 0.04, colour photos 0.07–0.15.
+COLOUR_PHOTO_HUE_SPREAD = 0.06
+
+
+def _hue_spread(rgb: np.ndarray) -> float:
+    total = rgb.sum(axis=2)
+    lit = total > 0.6
+    if not lit.any():
+        return 0.0
+    chroma = rgb[lit] / total[lit][:, None]  # (N, 3) chromaticity
+    return float(np.sqrt(chroma[:, 0].var() + chroma[:, 1].var()))
+
+
 def _model_output(rgb: np.ndarray, spec: RestoreSpec, manifest: ModelManifest, weights: Path,
                   token: ProgressToken, notes: list[str]) -> tuple[np.ndarray, str]:
     from genai_studio.engines.restore.image_model import run_image_model
@@ -128,6 +142,9 @@ def run_restore(spec: RestoreSpec, token: ProgressToken, manifest: ModelManifest
     # where to work: any painted pixel (soft strokes too); a hole to fill must be painted solidly (> 50 %)
     region = spec.mask >= MASK_PAINTED_MIN if spec.mask is not None else None
     notes: list[str] = []
+    if spec.task == "colorize" and not image.is_grayscale and _hue_spread(rgb) > COLOUR_PHOTO_HUE_SPREAD:
+        notes.append("the image already had colour: colorize replaced it with colours guessed from its brightness "
+                     "(it is meant for black-and-white or faded photos)")
     metadata: dict = {"task": spec.task, "strength": spec.strength}
     device = "cpu (classical)"
     token.report(0, 1, message=f"{spec.task}: starting")
