@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genai_studio.core.errors import ModelError, UnsafeModelFile
+from genai_studio.core.errors import DiskFull, ModelError, UnsafeModelFile
 
 if TYPE_CHECKING:
     import torch
@@ -142,7 +142,14 @@ def save_safetensors(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        save_file(tensors, str(tmp), metadata=metadata)
+        try:
+            save_file(tensors, str(tmp), metadata=metadata)
+        except Exception as exc:  # safetensors' SafetensorError wraps the OS error in its text only
+            if "os error 28" in str(exc) or "No space left" in str(exc) or "os error 122" in str(exc):
+                size_mb = sum(t.numel() * t.element_size() for t in tensors.values()) / 1e6
+                raise DiskFull(f"Not enough disk space to save {path.name} ({size_mb:.0f} MB) in {path.parent}; "
+                               "free some space or choose another folder.") from None
+            raise
         # mkstemp makes 0600 files; a saved model is an ordinary shareable file (reading os.umask would briefly
         # change it for every thread, so use the usual 0644).
         os.chmod(tmp, 0o644)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from genai_studio.core.errors import ModelError, UnsafeModelFile
+from genai_studio.core.errors import DiskFull, ModelError, UnsafeModelFile
 from genai_studio.engines.loading import (
     convert_to_safetensors,
     load_state_dict,
@@ -208,6 +208,20 @@ def test_save_safetensors_is_atomic_and_round_trips(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["out.safetensors"]  # no temp file left behind
     loaded = load_file(str(path))
     assert torch.equal(loaded["tied"], weights["conv.bias"])
+
+
+def test_a_full_disk_while_saving_weights_is_a_disk_error_and_leaves_nothing(tmp_path, monkeypatch):
+    """What safetensors raises on a full disk (a SafetensorError naming the OS error only in its text)."""
+    import safetensors.torch
+
+    def full(tensors, filename, metadata=None):
+        pathlib.Path(filename).write_bytes(b"partial")
+        raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", full)
+    with pytest.raises(DiskFull, match="Not enough disk space to save out.safetensors"):
+        save_safetensors(_weights(), tmp_path / "out.safetensors")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_convert_to_safetensors(tmp_path):
