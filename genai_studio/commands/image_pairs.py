@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from genai_studio.commands.reporting import check_output_writable
+from genai_studio.commands.reporting import check_output_writable, refuse_overwriting_input
 from genai_studio.core.errors import BadInput
 
 
@@ -29,8 +29,7 @@ def image_pairs(src: Path, dst: Path, suffix: str) -> list[tuple[Path, Path]]:
     elif dst.is_dir():
         pairs = [(src, dst / f"{src.stem}_{suffix}{src.suffix}")]
     else:
-        if dst.exists() and dst.resolve() == src.resolve():
-            raise BadInput(f"OUT is IN ({src.name}); choose another file name so the original is kept")
+        refuse_overwriting_input(dst, src)
         pairs = [(src, dst)]
     check_image_output(pairs[0][1])
     return pairs

@@ -20,7 +20,6 @@ class SpaceForFocusedControls(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space
                 and event.modifiers() == Qt.KeyboardModifier.NoModifier
-                and isinstance(QApplication.focusWidget(), WIDGETS_THAT_USE_SPACE)
-                and not getattr(QApplication.focusWidget(), "plays_on_space", False)):
+                and isinstance(QApplication.focusWidget(), WIDGETS_THAT_USE_SPACE)):
             event.accept()
         return False
